@@ -90,6 +90,11 @@ export class ConnectionActor implements RegistryMember {
     return this.phase < CLOSING;
   }
 
+  /** No callback running and nothing queued. */
+  get idle(): boolean {
+    return !this.busy && this.mailboxDepth === 0;
+  }
+
   /** Events waiting in the mailbox. */
   get mailboxDepth(): number {
     return this.queue === undefined ? 0 : (this.queue.length - this.head) / 2;

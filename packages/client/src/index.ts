@@ -1,0 +1,2 @@
+// @orrery/client — not built yet (see issues).
+export {};

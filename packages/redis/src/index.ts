@@ -1,0 +1,2 @@
+// @orrery/redis — not built yet (see issues).
+export {};

@@ -1,0 +1,2 @@
+// @orrery/trpc — not built yet (see issues).
+export {};
