@@ -1,6 +1,6 @@
 import { createServer, request } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { createWebsocketServer, route, type WebsocketHandler } from '@orrery/server';
+import { createWebsocketServer, route, type Conn, type WebsocketHandler } from '@orrery/server';
 import { connectTestClient } from '@orrery/server/testing';
 import { startServer, waitFor } from './support.js';
 
@@ -123,7 +123,7 @@ describe('the registry over real connections', () => {
   });
 
   it('registry calls with a connection that is not live fail with ORRERY_NOT_A_MEMBER', async () => {
-    let captured: Parameters<NonNullable<WebsocketHandler<null>['connect']>>[0] | undefined;
+    let captured: Conn<object, unknown> | undefined;
     const server = await startServer(route('/x', {
       connect: (conn) => {
         captured = conn;

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { connect as netConnect, type Socket } from 'node:net';
 import { afterEach } from 'vitest';
-import { Sender } from 'ws';
+import * as wsModule from 'ws';
 import {
   createWebsocketServer,
   route,
@@ -89,6 +89,10 @@ export async function rawWebsocket(port: number, path: string): Promise<{ socket
   return { socket, received: () => buffer, closed };
 }
 
+// ws's ESM entry exports Sender (its static frame builder); @types/ws does not declare it.
+type FrameOptions = { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean };
+const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, options: FrameOptions): Buffer[] } };
+
 /** A client frame: masked unless told otherwise. */
 export function clientFrame(opcode: number, payload: Buffer, options: { mask?: boolean; fin?: boolean } = {}): Buffer {
   const parts = Sender.frame(payload, {
@@ -97,7 +101,7 @@ export function clientFrame(opcode: number, payload: Buffer, options: { mask?: b
     mask: options.mask ?? true,
     readOnly: false,
     rsv1: false,
-  } as Parameters<typeof Sender.frame>[1]);
+  });
   return Buffer.concat(parts);
 }
 
