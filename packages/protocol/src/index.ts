@@ -1,7 +1,16 @@
 /**
- * @orrery/protocol — what server and client share: close codes, the error class, and (with
- * the typed layer) protocol definitions, the wire envelope and the codec. Browser-safe: it
- * imports nothing from Node.
+ * @orrery/protocol — what server and client share: protocol definitions (any Standard Schema
+ * validator), the `orrery.v1` wire envelope and its codec, close codes and the error classes.
+ * Browser-safe: it imports nothing from Node and no validator library.
+ *
+ * @example
+ * import * as z from 'zod/mini';
+ * import { defineProtocol } from '@orrery/protocol';
+ * export const chat = defineProtocol({
+ *   client: { say: z.object({ text: z.string() }) },
+ *   server: { said: z.object({ from: z.string(), text: z.string() }) },
+ *   requests: { history: { input: z.object({ room: z.string() }), output: z.array(z.string()) } },
+ * });
  */
 export {
   CloseCode,
@@ -16,4 +25,56 @@ export {
 export type { CloseDisposition } from './close-codes.js';
 export { OrreryError, isOrreryError, ORRERY_ERROR_CODES } from './errors.js';
 export type { OrreryErrorCode, OrreryErrorOptions } from './errors.js';
-export { utf8ByteLength } from './utf8.js';
+export { utf8ByteLength, truncateUtf8 } from './utf8.js';
+export { isStandardSchema } from './standard-schema.js';
+export type { StandardSchemaV1 } from './standard-schema.js';
+export { defineProtocol, isProtocol } from './define.js';
+export type { AnyProtocol, Protocol, ProtocolSpec, RequestSpec } from './define.js';
+export type {
+  ClientMessage,
+  ClientMessageName,
+  ClientPayload,
+  ClientSchemas,
+  ProtocolSpecOf,
+  ReceivedClientPayload,
+  ReceivedRequestInput,
+  ReceivedServerPayload,
+  RequestErrorCode,
+  RequestFailureReason,
+  RequestInput,
+  RequestName,
+  RequestOutput,
+  RequestReply,
+  RequestSpecs,
+  ServerMessage,
+  ServerMessageName,
+  ServerPayload,
+  ServerSchemas,
+} from './infer.js';
+export { RequestError, isRequestError, BUILTIN_REQUEST_FAILURES } from './request-error.js';
+export type { BuiltinRequestFailure, RequestReasonOf, WireRequestFailure } from './request-error.js';
+export { runSchema, isPending, issuePath, formatIssues } from './validate.js';
+export type { SchemaResult } from './validate.js';
+export { CLIENT_KINDS, SERVER_KINDS, PING_TEXT, PONG_TEXT, WELCOME_TEXT } from './envelope.js';
+export type {
+  AckEnvelope,
+  ClientEnvelope,
+  ClientMessageEnvelope,
+  FailureEnvelope,
+  PingEnvelope,
+  PongEnvelope,
+  RequestEnvelope,
+  RequestId,
+  ResultEnvelope,
+  ServerEnvelope,
+  ServerMessageEnvelope,
+  WelcomeEnvelope,
+} from './envelope.js';
+export {
+  encodeMessage,
+  encodeRequest,
+  encodeResult,
+  encodeFailure,
+  decodeClientFrame,
+  decodeServerFrame,
+} from './codec.js';
