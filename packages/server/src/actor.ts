@@ -10,8 +10,9 @@
  *   dropped and counted (they could not be answered: the connection is gone).
  * - Registry entries are removed before `terminate` runs, so nothing reaches a dead connection.
  *
- * The actor knows nothing about sockets: it talks to an {@link ActorTransport}, so the same
- * code runs under the websocket server and under the test harness.
+ * The actor knows nothing about sockets: a subclass supplies `sendFrame` and
+ * `closeTransport` (the websocket connection in `ws-connection.ts`, a recorder in the test
+ * harness). One object per connection holds both, which keeps idle connections small.
  */
 import { OrreryError } from '@orrery/protocol';
 import { connLifecycle, type Conn } from './conn.js';
@@ -20,14 +21,6 @@ import type { Logger, RouteStats } from './observability.js';
 import type { ResolvedLimits } from './options.js';
 import type { RegistryMember, RegistryNamespace } from './registry/types.js';
 import type { CallbackResult, DataFrame, TerminateReason, WebsocketHandler } from './types.js';
-
-/** Where an actor's frames go. */
-export interface ActorTransport {
-  /** Queue a checked data frame. `shared`: the same object may go to many connections. */
-  send(frame: DataFrame, shared: boolean): void;
-  /** Send queued frames, then a close frame, then end the connection. */
-  close(code: number, reason: string): void;
-}
 
 /** What every actor of one route shares. */
 export interface RouteRuntime {
@@ -50,39 +43,61 @@ const OPEN = 1;
 const CLOSING = 2;
 const DONE = 3;
 
+/** Events waiting while a callback runs: kind, payload, kind, payload … from `head`. */
+interface Mailbox {
+  items: unknown[];
+  head: number;
+}
+
+/** Token bucket of the optional inbound rate limit (allocated only when a route sets one). */
+interface Bucket {
+  tokens: number;
+  refilledAt: number;
+}
+
 /** One connection's actor. It is also the connection's registry member. */
-export class ConnectionActor implements RegistryMember {
-  readonly id: string;
+export abstract class ConnectionActor<R extends RouteRuntime = RouteRuntime> implements RegistryMember {
   state: unknown = undefined;
   framesReceived = 0;
   framesSent = 0;
   /** Events dropped because the connection ended before they ran. */
   dropped = 0;
-  /** Settles when terminate has run. */
-  readonly terminated: Promise<TerminateReason>;
 
   private phase = STARTING;
   private busy = false;
   private initialized = false;
-  /** Flat mailbox: kind, payload, kind, payload … from `head`. */
-  private queue: unknown[] | undefined;
-  private head = 0;
+  /** Created when the first event has to wait. */
+  private mailbox: Mailbox | undefined;
   private closeReason: TerminateReason | undefined;
-  private resolveTerminated!: (reason: TerminateReason) => void;
-  private tokens = 0;
-  private refilledAt = 0;
+  private bucket: Bucket | undefined;
+  /** Waiters of {@link whenTerminated}; a TerminateReason once terminated. */
+  private ending: ((reason: TerminateReason) => void)[] | TerminateReason | undefined;
 
   constructor(
     readonly conn: Conn<object, unknown>,
-    readonly transport: ActorTransport,
-    private readonly rt: RouteRuntime,
+    protected readonly rt: R,
   ) {
-    this.id = conn.id;
-    this.terminated = new Promise((resolve) => { this.resolveTerminated = resolve; });
-    if (rt.limits.rateLimit !== undefined) {
-      this.tokens = rt.limits.rateLimit.messages;
-      this.refilledAt = Date.now();
-    }
+    if (rt.limits.rateLimit !== undefined) this.bucket = { tokens: rt.limits.rateLimit.messages, refilledAt: Date.now() };
+  }
+
+  /** Queue a checked data frame. `shared`: the same object may go to many connections. */
+  protected abstract sendFrame(frame: DataFrame, shared: boolean): void;
+  /** Send queued frames, then a close frame, then end the connection. */
+  protected abstract closeTransport(code: number, reason: string): void;
+
+  /** The connection id (RegistryMember). */
+  get id(): string {
+    return this.conn.id;
+  }
+
+  /** Resolves with the terminate reason once terminate has run. */
+  whenTerminated(): Promise<TerminateReason> {
+    const ending = this.ending;
+    if (ending !== undefined && !Array.isArray(ending)) return Promise.resolve(ending);
+    return new Promise((resolve) => {
+      if (Array.isArray(ending)) ending.push(resolve);
+      else this.ending = [resolve];
+    });
   }
 
   /** True until the connection starts closing. */
@@ -97,7 +112,8 @@ export class ConnectionActor implements RegistryMember {
 
   /** Events waiting in the mailbox. */
   get mailboxDepth(): number {
-    return this.queue === undefined ? 0 : (this.queue.length - this.head) / 2;
+    const m = this.mailbox;
+    return m === undefined ? 0 : (m.items.length - m.head) / 2;
   }
 
   /** Run `init`. Call once, right after the 101. */
@@ -114,11 +130,12 @@ export class ConnectionActor implements RegistryMember {
       this.dropped++;
       return;
     }
-    if (this.rt.limits.rateLimit !== undefined && !this.takeToken(this.rt.limits.rateLimit)) {
+    const limit = this.rt.limits.rateLimit;
+    if (this.bucket !== undefined && limit !== undefined && !this.takeToken(this.bucket, limit)) {
       this.dropped++;
       this.beginClose(1008, 'rate limit exceeded', {
         type: 'error',
-        error: new OrreryError('ORRERY_RATE_LIMITED', `client sent more than ${this.rt.limits.rateLimit.messages} messages per ${this.rt.limits.rateLimit.intervalMs} ms`, { closeCode: 1008 }),
+        error: new OrreryError('ORRERY_RATE_LIMITED', `client sent more than ${limit.messages} messages per ${limit.intervalMs} ms`, { closeCode: 1008 }),
       });
       return;
     }
@@ -148,13 +165,13 @@ export class ConnectionActor implements RegistryMember {
     if (this.phase >= CLOSING) return;
     this.phase = CLOSING;
     this.closeReason = terminateReason;
-    this.transport.close(code, reason);
+    this.closeTransport(code, reason);
     this.dropQueue();
     if (!this.busy) this.runTerminate();
   }
 
   private dispatch(kind: Kind, payload: unknown): void {
-    if (this.busy || this.head !== (this.queue?.length ?? 0)) {
+    if (this.busy || (this.mailbox !== undefined && this.mailbox.head !== this.mailbox.items.length)) {
       this.enqueue(kind, payload);
       return;
     }
@@ -163,8 +180,8 @@ export class ConnectionActor implements RegistryMember {
   }
 
   private enqueue(kind: Kind, payload: unknown): void {
-    const queue = (this.queue ??= []);
-    if ((queue.length - this.head) / 2 >= this.rt.limits.maxMailbox) {
+    const m = (this.mailbox ??= { items: [], head: 0 });
+    if ((m.items.length - m.head) / 2 >= this.rt.limits.maxMailbox) {
       this.dropped++;
       this.beginClose(1013, 'mailbox overflow', {
         type: 'error',
@@ -172,24 +189,25 @@ export class ConnectionActor implements RegistryMember {
       });
       return;
     }
-    queue.push(kind, payload);
+    m.items.push(kind, payload);
   }
 
   /** Run queued events while idle. */
   private pump(): void {
-    const queue = this.queue;
-    if (queue === undefined) return;
-    while (!this.busy && this.phase < CLOSING && this.head < queue.length) {
-      const kind = queue[this.head] as Kind;
-      const payload = queue[this.head + 1];
-      queue[this.head] = queue[this.head + 1] = undefined;
-      this.head += 2;
-      if (this.head === queue.length) {
-        queue.length = 0;
-        this.head = 0;
-      } else if (this.head >= 1024 && this.head * 2 >= queue.length) {
-        queue.splice(0, this.head);
-        this.head = 0;
+    const m = this.mailbox;
+    if (m === undefined) return;
+    const items = m.items;
+    while (!this.busy && this.phase < CLOSING && m.head < items.length) {
+      const kind = items[m.head] as Kind;
+      const payload = items[m.head + 1];
+      items[m.head] = items[m.head + 1] = undefined;
+      m.head += 2;
+      if (m.head === items.length) {
+        items.length = 0;
+        m.head = 0;
+      } else if (m.head >= 1024 && m.head * 2 >= items.length) {
+        items.splice(0, m.head);
+        m.head = 0;
       }
       this.exec(kind, payload);
     }
@@ -247,7 +265,7 @@ export class ConnectionActor implements RegistryMember {
     }
     const shared = kind === SERVER;
     for (let i = 0; i < checked.count && this.phase < CLOSING; i++) {
-      this.transport.send(frames[i] as DataFrame, shared);
+      this.sendFrame(frames[i] as DataFrame, shared);
       this.framesSent++;
     }
     if (checked.close !== undefined) this.beginClose(checked.close.code, checked.close.reason, { type: 'stop' });
@@ -261,10 +279,10 @@ export class ConnectionActor implements RegistryMember {
   }
 
   private dropQueue(): void {
-    if (this.queue === undefined) return;
-    this.dropped += (this.queue.length - this.head) / 2;
-    this.queue = undefined;
-    this.head = 0;
+    const m = this.mailbox;
+    if (m === undefined) return;
+    this.dropped += (m.items.length - m.head) / 2;
+    this.mailbox = undefined;
   }
 
   private runTerminate(): void {
@@ -309,18 +327,20 @@ export class ConnectionActor implements RegistryMember {
       dropped: this.dropped,
       reason: formatReason(reason),
     });
-    this.resolveTerminated(reason);
+    const waiters = this.ending;
+    this.ending = reason;
+    if (Array.isArray(waiters)) for (const resolve of waiters) resolve(reason);
   }
 
-  private takeToken(limit: { messages: number; intervalMs: number }): boolean {
+  private takeToken(bucket: Bucket, limit: { messages: number; intervalMs: number }): boolean {
     const now = Date.now();
-    const elapsed = now - this.refilledAt;
+    const elapsed = now - bucket.refilledAt;
     if (elapsed > 0) {
-      this.tokens = Math.min(limit.messages, this.tokens + (elapsed * limit.messages) / limit.intervalMs);
-      this.refilledAt = now;
+      bucket.tokens = Math.min(limit.messages, bucket.tokens + (elapsed * limit.messages) / limit.intervalMs);
+      bucket.refilledAt = now;
     }
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
     return true;
   }
 }

@@ -11,22 +11,40 @@ import { OrreryError } from '@orrery/protocol';
 import type { Registry } from './registry/view.js';
 import type { RegistryMember } from './registry/types.js';
 
+/** What every connection of one route shares (one object per route, not per connection). */
+export interface ConnSite {
+  /** Prefix of connection ids (the node id and a dot). */
+  readonly idPrefix: string;
+  /** Route name. */
+  readonly route: string;
+  readonly registry: Registry<unknown>;
+}
+
 /** The request facts a Conn is built from. */
 export interface ConnInit {
-  id: string;
-  route: string;
+  site: ConnSite;
+  /** Sequence number of the connection on this node (the id is `idPrefix` + base-36 seq). */
+  seq: number;
   path: string;
   pathParams: Readonly<Record<string, string>>;
   rawQuery: string;
-  method: string;
   headers: IncomingHttpHeaders;
   remoteAddress: string;
-  registry: Registry<unknown>;
+}
+
+/** Handshake-only parts, dropped after init (no retained request per idle connection). */
+interface RequestPart {
+  headers: IncomingHttpHeaders;
+  cookies: Readonly<Record<string, string>> | undefined;
+  responseHeaders: Record<string, string> | undefined;
+  upgraded: boolean;
 }
 
 const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const HEADER_VALUE_FORBIDDEN = /[\r\n\0]/;
 const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+/** connectedAt is kept relative to this, so it stays a small integer. */
+const EPOCH = Date.now();
 
 interface ConnInternals {
   setMember(conn: Conn<object, unknown>, member: RegistryMember | undefined): void;
@@ -46,63 +64,82 @@ let internals: ConnInternals | undefined;
  * @typeParam M - messages the route's registry carries
  */
 export class Conn<A extends object = Record<string, unknown>, M = unknown> {
-  /** Unique id of this connection (in logs and registry entries). */
-  readonly id: string;
-  /** Name of the route that accepted it. */
-  readonly route: string;
   /** Request path, without the query string. */
   readonly path: string;
   /** Values of `:param` segments of the route's path. */
   readonly pathParams: Readonly<Record<string, string>>;
-  /** Always `'GET'` for a websocket upgrade. */
-  readonly method: string;
   /** Peer address of the TCP connection. */
   readonly remoteAddress: string;
-  /** The route's registry namespace. */
-  readonly registry: Registry<M>;
-  /** Values set in `connect` (user id, …); every later callback sees them. */
-  assigns: A;
-  /** When the handshake arrived (ms since the epoch). */
-  readonly connectedAt: number;
 
+  #site: ConnSite;
+  #seq: number;
+  #connectedAt: number;
+  #assigns: A | undefined;
   #protocol = '';
-  #rawQuery: string;
-  #query: URLSearchParams | undefined;
-  #headers: IncomingHttpHeaders | undefined;
-  #cookies: Readonly<Record<string, string>> | undefined;
-  #responseHeaders: Record<string, string> | undefined;
-  #upgraded = false;
+  /** The raw query string until first read, then its parsed form. */
+  #query: string | URLSearchParams;
+  #request: RequestPart | undefined;
   #member: RegistryMember | undefined;
 
   static {
     internals = {
       setMember: (conn, member) => { conn.#member = member; },
       member: (conn) => conn.#member,
-      responseHeaders: (conn) => conn.#responseHeaders ?? NO_HEADERS,
+      responseHeaders: (conn) => conn.#request?.responseHeaders ?? NO_HEADERS,
       upgraded: (conn, protocol) => {
-        conn.#upgraded = true;
         conn.#protocol = protocol;
-        conn.#responseHeaders = undefined;
+        if (conn.#request !== undefined) {
+          conn.#request.upgraded = true;
+          conn.#request.responseHeaders = undefined;
+        }
       },
-      releaseRequest: (conn) => {
-        conn.#headers = undefined;
-        conn.#cookies = undefined;
-      },
+      releaseRequest: (conn) => { conn.#request = undefined; },
     };
   }
 
   constructor(init: ConnInit) {
-    this.id = init.id;
-    this.route = init.route;
+    this.#site = init.site;
+    this.#seq = init.seq;
     this.path = init.path;
     this.pathParams = init.pathParams;
-    this.method = init.method;
-    this.remoteAddress = init.remoteAddress;
-    this.registry = init.registry as Registry<M>;
-    this.#rawQuery = init.rawQuery;
-    this.#headers = init.headers;
-    this.assigns = {} as A;
-    this.connectedAt = Date.now();
+    this.remoteAddress = internAddress(init.remoteAddress);
+    this.#query = init.rawQuery;
+    this.#request = { headers: init.headers, cookies: undefined, responseHeaders: undefined, upgraded: false };
+    this.#connectedAt = Date.now() - EPOCH;
+  }
+
+  /** Unique id of this connection in the cluster (in logs and registry entries). */
+  get id(): string {
+    return this.#site.idPrefix + this.#seq.toString(36);
+  }
+
+  /** Name of the route that accepted it. */
+  get route(): string {
+    return this.#site.route;
+  }
+
+  /** The route's registry namespace. */
+  get registry(): Registry<M> {
+    return this.#site.registry as Registry<M>;
+  }
+
+  /** Always `'GET'`: websocket upgrades are GET requests. */
+  get method(): 'GET' {
+    return 'GET';
+  }
+
+  /** When the handshake arrived (ms since the epoch). */
+  get connectedAt(): number {
+    return EPOCH + this.#connectedAt;
+  }
+
+  /** Values set in `connect` (user id, …); every later callback sees them. */
+  get assigns(): A {
+    return (this.#assigns ??= {} as A);
+  }
+
+  set assigns(value: A) {
+    this.#assigns = value;
   }
 
   /** The websocket subprotocol the server selected (`''` when none). */
@@ -112,19 +149,22 @@ export class Conn<A extends object = Record<string, unknown>, M = unknown> {
 
   /** Parsed query string (parsed on first access). */
   get query(): URLSearchParams {
-    return (this.#query ??= new URLSearchParams(this.#rawQuery));
+    const query = this.#query;
+    if (typeof query !== 'string') return query;
+    return (this.#query = new URLSearchParams(query));
   }
 
   /** Request headers (lower-case names). Readable in `connect` and `init` only, unless retained. */
   get headers(): Readonly<IncomingHttpHeaders> {
-    if (this.#headers === undefined) throw released('headers');
-    return this.#headers;
+    if (this.#request === undefined) throw released('headers');
+    return this.#request.headers;
   }
 
   /** Request cookies. Readable in `connect` and `init` only, unless retained. */
   get cookies(): Readonly<Record<string, string>> {
-    if (this.#headers === undefined) throw released('cookies');
-    return (this.#cookies ??= parseCookies(this.#headers.cookie));
+    const request = this.#request;
+    if (request === undefined) throw released('cookies');
+    return (request.cookies ??= parseCookies(request.headers.cookie));
   }
 
   /** Merge values into `assigns`. Returns `this`, so `connect` can `return conn.assign({...})`. */
@@ -135,7 +175,8 @@ export class Conn<A extends object = Record<string, unknown>, M = unknown> {
 
   /** Set a header on the 101 response (in `connect` only). */
   setResponseHeader(name: string, value: string): this {
-    if (this.#upgraded) {
+    const request = this.#request;
+    if (request === undefined || request.upgraded) {
       throw new OrreryError('ORRERY_REQUEST_RELEASED', 'response headers can only be set in connect, before the 101 is sent');
     }
     if (!HEADER_NAME.test(name)) {
@@ -144,9 +185,22 @@ export class Conn<A extends object = Record<string, unknown>, M = unknown> {
     if (typeof value !== 'string' || HEADER_VALUE_FORBIDDEN.test(value)) {
       throw new OrreryError('ORRERY_INVALID_HEADER', `response header ${name} must be a string without CR, LF or NUL`);
     }
-    (this.#responseHeaders ??= {})[name] = value;
+    (request.responseHeaders ??= {})[name] = value;
     return this;
   }
+}
+
+/**
+ * Connections often share a peer address (a load balancer, a NAT): keep one string per
+ * address instead of one per connection. Bounded, so hostile address churn cannot grow it.
+ */
+const addresses = new Map<string, string>();
+function internAddress(address: string): string {
+  const known = addresses.get(address);
+  if (known !== undefined) return known;
+  if (addresses.size >= 1024) addresses.clear();
+  addresses.set(address, address);
+  return address;
 }
 
 function released(what: string): OrreryError {

@@ -9,14 +9,15 @@
  * not ping together.
  *
  * Inbound traffic only writes a number (`lastInbound = wheel.now`); nothing moves in the
- * wheel until the connection's slot comes round.
+ * wheel until the connection's slot comes round. Times are whole ticks since the wheel was
+ * made, so they stay small integers (V8 Smis: no heap number per connection or per write).
  */
 
 /** What the wheel schedules: one per connection. */
 export interface HeartbeatEntry {
-  /** Wheel clock at the last inbound byte (ms). */
+  /** Wheel clock (ticks) at the last inbound frame. */
   lastInbound: number;
-  /** When the next ping is due (ms). */
+  /** Tick at which the next ping is due. */
   nextPingAt: number;
   /** Slot index, or -1 when not in the wheel. */
   slot: number;
@@ -28,23 +29,23 @@ export interface HeartbeatEntry {
 
 /** One timer for all connections with the same ping interval and idle timeout. */
 export class HeartbeatWheel {
-  /** Coarse clock, refreshed every tick: cheap to read on every inbound chunk. */
-  now = Date.now();
+  /** Coarse clock in ticks, refreshed every tick: cheap to read on every inbound frame. */
+  now = 0;
   readonly tickMs: number;
+  private readonly origin = Date.now();
+  private readonly pingTicks: number;
+  private readonly idleTicks: number;
   private readonly slots: Set<HeartbeatEntry>[];
-  private cursor: number;
+  private cursor = 0;
   private timer: ReturnType<typeof setInterval> | undefined;
   private size = 0;
 
-  constructor(
-    private readonly pingIntervalMs: number,
-    private readonly idleTimeoutMs: number,
-  ) {
+  constructor(pingIntervalMs: number, idleTimeoutMs: number) {
     this.tickMs = Math.max(5, Math.min(250, Math.floor(Math.min(pingIntervalMs, idleTimeoutMs) / 8)));
-    const horizon = Math.max(pingIntervalMs, idleTimeoutMs);
-    const count = Math.ceil(horizon / this.tickMs) + 2;
+    this.pingTicks = Math.max(1, Math.round(pingIntervalMs / this.tickMs));
+    this.idleTicks = Math.max(1, Math.round(idleTimeoutMs / this.tickMs));
+    const count = Math.max(this.pingTicks, this.idleTicks) + 2;
     this.slots = Array.from({ length: count }, () => new Set<HeartbeatEntry>());
-    this.cursor = this.tickOf(this.now);
   }
 
   /** Number of scheduled connections. */
@@ -54,16 +55,16 @@ export class HeartbeatWheel {
 
   /** Schedule a new connection. */
   add(entry: HeartbeatEntry): void {
-    this.now = Date.now();
-    entry.lastInbound = this.now;
-    entry.nextPingAt = this.now + Math.round(this.pingIntervalMs * (0.5 + Math.random() * 0.5));
-    this.size++;
-    this.place(entry);
+    this.now = this.clock();
     if (this.timer === undefined) {
-      this.cursor = this.tickOf(this.now);
+      this.cursor = this.now;
       this.timer = setInterval(() => this.tick(), this.tickMs);
       this.timer.unref();
     }
+    entry.lastInbound = this.now;
+    entry.nextPingAt = this.now + Math.max(1, Math.round(this.pingTicks * (0.5 + Math.random() * 0.5)));
+    this.size++;
+    this.place(entry);
   }
 
   /** Unschedule a connection (closed). Idempotent. */
@@ -81,21 +82,21 @@ export class HeartbeatWheel {
     this.timer = undefined;
   }
 
-  private tickOf(time: number): number {
-    return Math.floor(time / this.tickMs);
+  private clock(): number {
+    return Math.floor((Date.now() - this.origin) / this.tickMs);
   }
 
   private place(entry: HeartbeatEntry): void {
-    const due = Math.min(entry.nextPingAt, entry.lastInbound + this.idleTimeoutMs);
+    const due = Math.min(entry.nextPingAt, entry.lastInbound + this.idleTicks);
     // Never schedule into a slot the cursor has passed: the earliest is the next tick.
-    const tick = Math.max(this.tickOf(due), this.cursor + 1);
+    const tick = Math.max(due, this.cursor + 1);
     entry.slot = tick % this.slots.length;
     this.slots[entry.slot]!.add(entry);
   }
 
   private tick(): void {
-    this.now = Date.now();
-    const target = this.tickOf(this.now);
+    this.now = this.clock();
+    const target = this.now;
     // Catch up on slots a blocked event loop made us miss (bounded by one revolution).
     const from = Math.max(this.cursor + 1, target - this.slots.length + 1);
     for (let t = from; t <= target; t++) {
@@ -112,13 +113,13 @@ export class HeartbeatWheel {
     const now = this.now;
     for (const entry of due) {
       entry.slot = -1;
-      if (now - entry.lastInbound >= this.idleTimeoutMs) {
+      if (now - entry.lastInbound >= this.idleTicks) {
         this.size--;
         entry.heartbeatIdle();
         continue;
       }
       if (now >= entry.nextPingAt) {
-        entry.nextPingAt = now + this.pingIntervalMs;
+        entry.nextPingAt = now + this.pingTicks;
         entry.heartbeatPing();
       }
       this.place(entry);

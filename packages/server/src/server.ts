@@ -19,8 +19,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
 import { MAX_CLOSE_REASON_BYTES, ORRERY_SUBPROTOCOL, OrreryError, rejectionCloseCode } from '@orrery/protocol';
-import { ConnectionActor, type RouteRuntime } from './actor.js';
-import { Conn, connLifecycle } from './conn.js';
+import { Conn, connLifecycle, type ConnSite } from './conn.js';
 import { HeartbeatWheel } from './heartbeat.js';
 import { consoleLogger, createRouteStats, safeLogger, type Logger, type RouteStats, type ServerStats } from './observability.js';
 import { invalid, positive, resolveLimits, type ConnectionLimits, type ResolvedLimits } from './options.js';
@@ -29,7 +28,7 @@ import type { RegistryBackend } from './registry/types.js';
 import { createRegistryView, type Registry } from './registry/view.js';
 import type { AnyRoute, RouteDefinition } from './route.js';
 import { compilePath, type PathPattern } from './router.js';
-import { WsTransport, type TransportOwner } from './transport.js';
+import { WsConnection, type WsRouteRuntime } from './ws-connection.js';
 import { isRejection, type WebsocketHandler } from './types.js';
 import { checkUpgradeRequest, compileOriginPolicy, respondOnSocket, type OriginPolicy } from './upgrade.js';
 import { connectWithTimeout, type ConnectOutcome } from './handshake.js';
@@ -90,13 +89,14 @@ export interface WebsocketServer {
 
 const SHUTDOWN_REASON = 'server shutting down; please reconnect';
 
-interface RouteState extends RouteRuntime, TransportOwner {
+interface RouteState extends WsRouteRuntime {
   readonly pattern: PathPattern;
   readonly maxConnections: number;
   readonly originCheck: ((req: IncomingMessage) => boolean) | undefined;
   readonly handleProtocols: ((offered: ReadonlySet<string>, req: IncomingMessage) => string | false) | undefined;
   readonly registry: Registry<unknown>;
-  readonly transports: Set<WsTransport>;
+  readonly connections: Set<WsConnection>;
+  readonly site: ConnSite;
   readonly wss: WebSocketServer;
   /** Slots taken: open connections plus handshakes in progress. */
   slots: number;
@@ -192,6 +192,7 @@ class OrreryWebsocketServer implements WebsocketServer {
     const limits: ResolvedLimits = resolveLimits(where, options.limits, def.options);
     const namespace = this.registryBackend.namespace(name);
     const stats: RouteStats = createRouteStats(name, def.path);
+    const registry = createRegistryView<unknown>(namespace);
     const wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -215,13 +216,14 @@ class OrreryWebsocketServer implements WebsocketServer {
       maxConnections,
       originCheck: compileOriginPolicy(def.options.allowedOrigins ?? options.allowedOrigins),
       handleProtocols: def.options.handleProtocols,
-      registry: createRegistryView(namespace),
-      transports: new Set(),
+      registry,
+      connections: new Set(),
+      site: { idPrefix: `${this.registryBackend.nodeId}.`, route: name, registry },
       wss,
       wheel: new HeartbeatWheel(limits.pingIntervalMs, limits.idleTimeoutMs),
       slots: 0,
-      socketClosed: (transport) => {
-        if (state.transports.delete(transport)) {
+      socketClosed: (connection) => {
+        if (state.connections.delete(connection)) {
           state.slots--;
           stats.connections--;
         }
@@ -282,15 +284,13 @@ class OrreryWebsocketServer implements WebsocketServer {
     r.slots++;
     this.handshakes.add(socket);
     const conn = new Conn<object, unknown>({
-      id: `${this.registryBackend.nodeId}.${(++connCounter).toString(36)}`,
-      route: r.name,
+      site: r.site,
+      seq: ++connCounter,
       path,
       pathParams: found.params,
       rawQuery: query,
-      method: req.method ?? 'GET',
       headers: req.headers,
-      remoteAddress: req.socket.remoteAddress ?? '',
-      registry: r.registry,
+      remoteAddress: peerAddress(req.socket),
     });
     connectWithTimeout(r.handler, conn, r.limits.connectTimeoutMs).then(
       (outcome) => this.afterConnect(r, req, socket, head, asClose, conn, outcome),
@@ -338,14 +338,14 @@ class OrreryWebsocketServer implements WebsocketServer {
 
   private open(r: RouteState, conn: Conn<object, unknown>, ws: WebSocket, socket: Duplex): void {
     connLifecycle.upgraded(conn, ws.protocol);
-    const transport = new WsTransport(ws, socket, r);
-    const actor = new ConnectionActor(conn, transport, r);
-    transport.actor = actor;
-    r.transports.add(transport);
+    // ws has its own error handling on the socket from here on.
+    socket.off('error', destroyOnError);
+    const connection = new WsConnection(conn, r, ws, socket);
+    r.connections.add(connection);
     r.stats.connections++;
     r.stats.connectionsTotal++;
-    r.wheel.add(transport);
-    actor.start();
+    r.wheel.add(connection);
+    connection.start();
   }
 
   /** Refuse with a plain HTTP response (the request is not a usable websocket upgrade). */
@@ -382,7 +382,7 @@ class OrreryWebsocketServer implements WebsocketServer {
 
   connectionCount(routeName?: string): number {
     let n = 0;
-    for (const r of this.routes) if (routeName === undefined || r.name === routeName) n += r.transports.size;
+    for (const r of this.routes) if (routeName === undefined || r.name === routeName) n += r.connections.size;
     return n;
   }
 
@@ -409,16 +409,16 @@ class OrreryWebsocketServer implements WebsocketServer {
 
   private async drain(windowMs: number): Promise<void> {
     if (this.ownsServer) this.httpServer.close();
-    const transports = this.routes.flatMap((r) => [...r.transports]);
-    const actors = transports.map((t) => t.actor).filter((a): a is ConnectionActor => a !== undefined);
-    await spread(transports.length, windowMs, (i) => {
-      transports[i]!.actor?.beginClose(1001, SHUTDOWN_REASON, { type: 'stop' });
+    const connections = this.routes.flatMap((r) => [...r.connections]);
+    const terminated = connections.map((c) => c.whenTerminated());
+    await spread(connections.length, windowMs, (i) => {
+      connections[i]!.beginClose(1001, SHUTDOWN_REASON, { type: 'stop' });
     });
     const graceMs = Math.max(...this.routes.map((r) => r.limits.closeTimeoutMs)) + 500;
-    const allClosed = Promise.all(this.routes.map((r) => waitUntil(() => r.transports.size === 0)));
+    const allClosed = Promise.all(this.routes.map((r) => waitUntil(() => r.connections.size === 0)));
     const timedOut = await withTimeout(allClosed, graceMs);
-    if (timedOut) for (const r of this.routes) for (const t of r.transports) t.abort();
-    await Promise.all(actors.map((a) => a.terminated));
+    if (timedOut) for (const r of this.routes) for (const c of r.connections) c.abort();
+    await Promise.all(terminated);
     for (const socket of this.handshakes) socket.destroy();
     for (const r of this.routes) r.wheel.stop();
     this.httpServer.off('upgrade', this.upgradeListener);
@@ -432,6 +432,17 @@ class OrreryWebsocketServer implements WebsocketServer {
     }
     if (this.ownsRegistry) await this.registryBackend.close();
   }
+}
+
+/**
+ * The peer address, without keeping Node's per-socket `_peername` cache ({address, family,
+ * port}, ~100 bytes per idle connection) alive: Node recomputes it if anything asks again.
+ */
+function peerAddress(socket: IncomingMessage['socket']): string {
+  const address = socket.remoteAddress ?? '';
+  const cached = socket as unknown as { _peername?: unknown };
+  if (cached._peername !== undefined) cached._peername = undefined;
+  return address;
 }
 
 function selectProtocol(offered: Set<string>, req: IncomingMessage, choose: RouteState['handleProtocols']): string | false {

@@ -2,7 +2,7 @@ import { createHook } from 'node:async_hooks';
 import { describe, expect, it } from 'vitest';
 import { route, type WebsocketHandler } from '@orrery/server';
 import { connectTestClient } from '@orrery/server/testing';
-import { ConnectionActor, type ActorTransport } from '../src/actor.js';
+import { ConnectionActor } from '../src/actor.js';
 import { Conn } from '../src/conn.js';
 import { createRouteStats } from '../src/observability.js';
 import { resolveLimits } from '../src/options.js';
@@ -71,16 +71,19 @@ describe('the connection actor', () => {
 
   it('the sync fast path creates no promise per message', async () => {
     const sent: unknown[] = [];
-    const transport: ActorTransport = { send: (f) => { sent.push(f); }, close: () => {} };
+    class Recorder extends ConnectionActor {
+      protected sendFrame(frame: unknown): void { sent.push(frame); }
+      protected closeTransport(): void {}
+    }
     const backend = memoryRegistry();
     const ns = backend.namespace('fast');
-    const conn = new Conn<object, unknown>({ id: 'fast.1', route: 'fast', path: '/fast', pathParams: {}, rawQuery: '', method: 'GET', headers: {}, remoteAddress: '', registry: createRegistryView(ns) });
+    const conn = new Conn<object, unknown>({ site: { idPrefix: 'fast.', route: 'fast', registry: createRegistryView(ns) }, seq: 1, path: '/fast', pathParams: {}, rawQuery: '', headers: {}, remoteAddress: '' });
     const handler: WebsocketHandler<number> = {
       init: () => [0, []],
       handleClientMessage: (n, _c, frame) => [n + 1, [frame]],
       handleServerMessage: (n) => [n + 1, []],
     };
-    const actor = new ConnectionActor(conn, transport, {
+    const actor = new Recorder(conn, {
       name: 'fast', handler: handler as WebsocketHandler<unknown, unknown, object>, limits: resolveLimits('test'), namespace: ns,
       logger: { debug() {}, info() {}, warn() {}, error() {} }, stats: createRouteStats('fast', '/fast'),
     });

@@ -11,7 +11,7 @@
  * await h.registry.group.publish('lobby', { text: 'hi' }); // reaches the handler
  * await h.end({ type: 'remote', code: 1000 });
  */
-import { ConnectionActor, type ActorTransport } from '../actor.js';
+import { ConnectionActor, type RouteRuntime } from '../actor.js';
 import { Conn, connLifecycle } from '../conn.js';
 import { connectWithTimeout } from '../handshake.js';
 import { createRouteStats, type Logger } from '../observability.js';
@@ -42,13 +42,17 @@ export interface HarnessOptions {
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 let harnessSeq = 0;
 
-class RecordingTransport implements ActorTransport {
+/** The actor with a transport that records frames. */
+class RecordingConnection extends ConnectionActor {
   readonly sent: Frame[] = [];
   closedWith: { code: number; reason: string } | undefined;
-  send(frame: DataFrame): void {
+  constructor(conn: Conn<object, unknown>, rt: RouteRuntime) {
+    super(conn, rt);
+  }
+  protected sendFrame(frame: DataFrame): void {
     this.sent.push(frame.type === 'text' ? { type: 'text', data: frame.data } : { type: 'binary', data: frame.data });
   }
-  close(code: number, reason: string): void {
+  protected closeTransport(code: number, reason: string): void {
     this.closedWith = { code, reason };
     this.sent.push({ type: 'close', code, reason });
   }
@@ -58,34 +62,31 @@ class RecordingTransport implements ActorTransport {
 export class HandlerHarness<S, M, A extends object> {
   readonly conn: Conn<A, M>;
   readonly registry: Registry<M>;
-  private readonly transport = new RecordingTransport();
-  private actor: ConnectionActor | undefined;
+  private actor: RecordingConnection | undefined;
 
   constructor(private readonly handler: WebsocketHandler<S, M, A>, private readonly options: HarnessOptions, private readonly backend: RegistryBackend) {
     const route = options.route ?? 'test';
     this.registry = createRegistryView<M>(backend.namespace(route));
     const query = typeof options.query === 'string' ? options.query : new URLSearchParams(options.query ?? {}).toString();
     this.conn = new Conn<A, M>({
-      id: `harness.${++harnessSeq}`,
-      route,
+      site: { idPrefix: 'harness.', route, registry: this.registry as Registry<unknown> },
+      seq: ++harnessSeq,
       path: options.path ?? '/test',
       pathParams: options.pathParams ?? {},
       rawQuery: query,
-      method: 'GET',
       headers: Object.fromEntries(Object.entries(options.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
       remoteAddress: options.remoteAddress ?? '127.0.0.1',
-      registry: this.registry as Registry<unknown>,
     });
   }
 
   /** Every frame sent so far (a close appears as `{type:'close', code, reason}`). */
   get sent(): readonly Frame[] {
-    return this.transport.sent;
+    return this.actor?.sent ?? [];
   }
 
   /** The close the handler (or a limit) sent, if any. */
   get closed(): { code: number; reason: string } | undefined {
-    return this.transport.closedWith;
+    return this.actor?.closedWith;
   }
 
   /** The connection's current state. */
@@ -113,7 +114,7 @@ export class HandlerHarness<S, M, A extends object> {
     const limits = resolveLimits('harness', this.options.limits);
     const ns = this.backend.namespace(this.options.route ?? 'test');
     connLifecycle.upgraded(this.conn as Conn<object, unknown>, '');
-    this.actor = new ConnectionActor(this.conn as Conn<object, unknown>, this.transport, {
+    this.actor = new RecordingConnection(this.conn as Conn<object, unknown>, {
       name: this.options.route ?? 'test',
       handler: this.handler as WebsocketHandler<unknown, unknown, object>,
       limits,
@@ -142,19 +143,19 @@ export class HandlerHarness<S, M, A extends object> {
   async settle(from = 0): Promise<Frame[]> {
     const actor = this.requireActor();
     while (!actor.idle) await new Promise((r) => setTimeout(r, 1));
-    return this.transport.sent.slice(from);
+    return actor.sent.slice(from);
   }
 
   /** End the connection as the client or network would, and run `terminate`. */
   async end(reason: TerminateReason = { type: 'remote', code: 1000, reason: '' }): Promise<TerminateReason> {
     const actor = this.requireActor();
     actor.transportEnded(reason);
-    return actor.terminated;
+    return actor.whenTerminated();
   }
 
   /** Resolves with the terminate reason once `terminate` has run. */
   get terminated(): Promise<TerminateReason> {
-    return this.requireActor().terminated;
+    return this.requireActor().whenTerminated();
   }
 
   /** Close the harness's own registry (when it created it). */
@@ -163,12 +164,12 @@ export class HandlerHarness<S, M, A extends object> {
   }
 
   private async collect(run: () => void): Promise<Frame[]> {
-    const from = this.transport.sent.length;
+    const from = this.actor?.sent.length ?? 0;
     run();
     return this.settle(from);
   }
 
-  private requireActor(): ConnectionActor {
+  private requireActor(): RecordingConnection {
     if (this.actor === undefined) throw new Error('call init() first');
     return this.actor;
   }

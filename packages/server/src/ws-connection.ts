@@ -1,5 +1,5 @@
 /**
- * The websocket side of a connection: ws parses inbound frames and runs the close
+ * A connection actor on a real websocket: ws parses inbound frames and runs the close
  * handshake; outbound data frames are built here and batched.
  *
  * Outbound batching: every frame a connection sends during one tick goes into its outbox;
@@ -11,20 +11,19 @@
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
 import { OrreryError } from '@orrery/protocol';
-import type { ActorTransport, ConnectionActor } from './actor.js';
+import { ConnectionActor, type RouteRuntime } from './actor.js';
+import type { Conn } from './conn.js';
 import { encodeDataFrame, encodeShared, PING_FRAME, ReceivedTextFrame } from './frames.js';
 import type { HeartbeatEntry, HeartbeatWheel } from './heartbeat.js';
-import type { RouteStats } from './observability.js';
-import type { ResolvedLimits } from './options.js';
 import type { DataFrame, TerminateReason } from './types.js';
 
-const kTransport = Symbol('orrery.transport');
+const kConnection = Symbol('orrery.connection');
 /** Outboxes larger than this are written chunk by chunk (corked) instead of concatenated. */
 const CONCAT_LIMIT = 256 * 1024;
 
-type WithTransport = { [kTransport]?: WsTransport };
+type WithConnection = { [kConnection]?: WsConnection };
 
-let dirty: WsTransport[] = [];
+let dirty: WsConnection[] = [];
 let flushScheduled = false;
 
 function flushAll(): void {
@@ -34,37 +33,34 @@ function flushAll(): void {
   for (let i = 0; i < batch.length; i++) batch[i]!.flush();
 }
 
-/** What the server learns from a transport. */
-export interface TransportOwner {
-  readonly limits: ResolvedLimits;
-  readonly stats: RouteStats;
+/** What a websocket connection needs from its route. */
+export interface WsRouteRuntime extends RouteRuntime {
   readonly wheel: HeartbeatWheel;
   /** The TCP connection is gone. */
-  socketClosed(transport: WsTransport): void;
+  socketClosed(connection: WsConnection): void;
 }
 
-/** One accepted websocket connection. */
-export class WsTransport implements ActorTransport, HeartbeatEntry {
-  actor: ConnectionActor | undefined;
+/** One accepted websocket connection: the actor plus its socket. */
+export class WsConnection extends ConnectionActor<WsRouteRuntime> implements HeartbeatEntry {
   lastInbound = 0;
   nextPingAt = 0;
   slot = -1;
   private out: Buffer | Buffer[] | null = null;
   private outBytes = 0;
-  private ended = false;
-  private failure: OrreryError | undefined;
 
   constructor(
+    conn: Conn<object, unknown>,
+    rt: WsRouteRuntime,
     readonly ws: WebSocket,
     readonly socket: Duplex,
-    readonly owner: TransportOwner,
   ) {
-    (ws as WebSocket & WithTransport)[kTransport] = this;
-    (socket as Duplex & WithTransport)[kTransport] = this;
+    super(conn, rt);
+    (ws as WebSocket & WithConnection)[kConnection] = this;
     ws.on('message', onWsMessage);
+    ws.on('ping', onWsTraffic);
+    ws.on('pong', onWsTraffic);
     ws.on('error', onWsError);
     ws.on('close', onWsClose);
-    socket.on('data', onSocketData);
   }
 
   /** Bytes waiting to be written (outbox + socket buffer). */
@@ -72,41 +68,44 @@ export class WsTransport implements ActorTransport, HeartbeatEntry {
     return this.outBytes + this.socket.writableLength;
   }
 
-  send(frame: DataFrame, shared: boolean): void {
-    if (this.ended) return;
+  /** ws's OPEN: nothing is sent once a close started (either side) or the socket failed. */
+  private get writable(): boolean {
+    return this.ws.readyState === 1;
+  }
+
+  protected sendFrame(frame: DataFrame, shared: boolean): void {
+    if (!this.writable) return;
     const buffered = this.outBytes + this.socket.writableLength;
-    if (buffered > this.owner.limits.maxBufferedBytes) {
+    if (buffered > this.rt.limits.maxBufferedBytes) {
       this.slowConsumer(buffered);
       return;
     }
     const bytes = shared ? encodeShared(frame) : encodeDataFrame(frame);
     this.push(bytes);
-    this.owner.stats.framesOut++;
-    this.owner.stats.bytesOut += bytes.length;
+    this.rt.stats.framesOut++;
+    this.rt.stats.bytesOut += bytes.length;
   }
 
-  close(code: number, reason: string): void {
-    if (this.ended) return;
-    this.ended = true;
+  protected closeTransport(code: number, reason: string): void {
+    if (!this.writable) return;
     this.flush();
-    this.owner.wheel.remove(this);
+    this.rt.wheel.remove(this);
     this.ws.close(code, reason);
   }
 
   /** Destroy the TCP connection at once (shutdown grace exceeded). */
   abort(): void {
-    this.ended = true;
     this.out = null;
     this.ws.terminate();
   }
 
   heartbeatPing(): void {
-    if (!this.ended) this.push(PING_FRAME);
+    if (this.writable) this.push(PING_FRAME);
   }
 
   heartbeatIdle(): void {
     this.slot = -1;
-    this.actor?.beginClose(1001, 'idle timeout', { type: 'timeout' });
+    this.beginClose(1001, 'idle timeout', { type: 'timeout' });
   }
 
   /** Write the outbox: one write for the whole tick. */
@@ -127,6 +126,11 @@ export class WsTransport implements ActorTransport, HeartbeatEntry {
       for (const chunk of out) socket.write(chunk);
       socket.uncork();
     }
+  }
+
+  /** @internal the wheel's clock, for ping/pong traffic. */
+  trafficClock(): number {
+    return this.rt.wheel.now;
   }
 
   private push(bytes: Buffer): void {
@@ -150,8 +154,8 @@ export class WsTransport implements ActorTransport, HeartbeatEntry {
     // What is still in the outbox cannot reach a consumer this slow; the close frame goes next.
     this.out = null;
     this.outBytes = 0;
-    const limit = this.owner.limits.maxBufferedBytes;
-    this.actor?.beginClose(1013, 'slow consumer', {
+    const limit = this.rt.limits.maxBufferedBytes;
+    this.beginClose(1013, 'slow consumer', {
       type: 'error',
       error: new OrreryError('ORRERY_SLOW_CONSUMER', `${buffered} bytes were waiting for the client (limit ${limit})`, { closeCode: 1013 }),
     });
@@ -159,31 +163,29 @@ export class WsTransport implements ActorTransport, HeartbeatEntry {
 
   /** @internal ws events */
   onMessage(data: Buffer, isBinary: boolean): void {
-    this.owner.stats.framesIn++;
-    this.owner.stats.bytesIn += data.length;
-    this.actor?.clientFrame(isBinary ? { type: 'binary', data } : new ReceivedTextFrame(data));
+    this.lastInbound = this.rt.wheel.now;
+    this.rt.stats.framesIn++;
+    this.rt.stats.bytesIn += data.length;
+    this.clientFrame(isBinary ? { type: 'binary', data } : new ReceivedTextFrame(data));
   }
 
   /** @internal */
   onError(error: Error): void {
-    this.failure = mapWsError(error, this.owner.limits.maxMessageBytes);
-    this.ended = true;
     this.out = null;
-    this.owner.wheel.remove(this);
-    this.actor?.transportEnded({ type: 'error', error: this.failure });
+    this.rt.wheel.remove(this);
+    // Ends the actor now: the close event that follows finds it closing and changes nothing.
+    this.transportEnded({ type: 'error', error: mapWsError(error, this.rt.limits.maxMessageBytes) });
   }
 
   /** @internal */
   onClose(code: number, reason: Buffer): void {
-    this.ended = true;
     this.out = null;
-    this.owner.wheel.remove(this);
-    this.actor?.transportEnded(this.closeReason(code, reason));
-    this.owner.socketClosed(this);
+    this.rt.wheel.remove(this);
+    this.transportEnded(this.closeReasonOf(code, reason));
+    this.rt.socketClosed(this);
   }
 
-  private closeReason(code: number, reason: Buffer): TerminateReason {
-    if (this.failure !== undefined) return { type: 'error', error: this.failure };
+  private closeReasonOf(code: number, reason: Buffer): TerminateReason {
     if (code === 1006) {
       return { type: 'error', error: new OrreryError('ORRERY_CONNECTION_LOST', 'the TCP connection dropped without a close frame') };
     }
@@ -192,18 +194,19 @@ export class WsTransport implements ActorTransport, HeartbeatEntry {
   }
 }
 
-function onWsMessage(this: WebSocket & WithTransport, data: Buffer, isBinary: boolean): void {
-  this[kTransport]?.onMessage(data, isBinary);
+// Shared listeners (`this` is the ws socket): no closure per connection.
+function onWsMessage(this: WebSocket & WithConnection, data: Buffer, isBinary: boolean): void {
+  this[kConnection]?.onMessage(data, isBinary);
 }
-function onWsError(this: WebSocket & WithTransport, error: Error): void {
-  this[kTransport]?.onError(error);
+function onWsTraffic(this: WebSocket & WithConnection): void {
+  const c = this[kConnection];
+  if (c !== undefined) c.lastInbound = c.trafficClock();
 }
-function onWsClose(this: WebSocket & WithTransport, code: number, reason: Buffer): void {
-  this[kTransport]?.onClose(code, reason);
+function onWsError(this: WebSocket & WithConnection, error: Error): void {
+  this[kConnection]?.onError(error);
 }
-function onSocketData(this: Duplex & WithTransport): void {
-  const t = this[kTransport];
-  if (t !== undefined) t.lastInbound = t.owner.wheel.now;
+function onWsClose(this: WebSocket & WithConnection, code: number, reason: Buffer): void {
+  this[kConnection]?.onClose(code, reason);
 }
 
 /** ws's receiver errors → Orrery errors with the close code ws sends. */
