@@ -54,6 +54,7 @@ export type {
 export { RequestError, isRequestError, BUILTIN_REQUEST_FAILURES } from './request-error.js';
 export type { BuiltinRequestFailure, RequestReasonOf, WireRequestFailure } from './request-error.js';
 export { runSchema, isPending, issuePath, formatIssues } from './validate.js';
+export { assertServerMessage, assertValid } from './check.js';
 export type { SchemaResult } from './validate.js';
 export { CLIENT_KINDS, SERVER_KINDS, PING_TEXT, PONG_TEXT, WELCOME_TEXT } from './envelope.js';
 export type {

@@ -21,11 +21,11 @@ type Requests = Readonly<Record<string, RequestSpec>>;
 type EmptySection = Record<never, never>;
 
 /** The protocol's client → server schemas. */
-export type ClientSchemas<P> = SpecOf<P> extends { readonly client: infer C extends Schemas } ? C : EmptySection;
+export type ClientSchemas<P> = SpecOf<P> extends { readonly client?: infer C extends Schemas } ? C : EmptySection;
 /** The protocol's server → client schemas. */
-export type ServerSchemas<P> = SpecOf<P> extends { readonly server: infer S extends Schemas } ? S : EmptySection;
+export type ServerSchemas<P> = SpecOf<P> extends { readonly server?: infer S extends Schemas } ? S : EmptySection;
 /** The protocol's requests. */
-export type RequestSpecs<P> = SpecOf<P> extends { readonly requests: infer R extends Requests } ? R : EmptySection;
+export type RequestSpecs<P> = SpecOf<P> extends { readonly requests?: infer R extends Requests } ? R : EmptySection;
 
 /** Names of client → server messages. */
 export type ClientMessageName<P> = keyof ClientSchemas<P> & string;

@@ -1,5 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import type {
+  AnyProtocol,
   ClientMessage,
   ClientMessageName,
   ClientPayload,
@@ -61,6 +62,11 @@ describe('protocol type inference', () => {
     const pushOnly = defineProtocol({ server: { tick: z.number() } });
     expectTypeOf<ClientMessageName<typeof pushOnly>>().toEqualTypeOf<never>();
     expectTypeOf<RequestName<typeof pushOnly>>().toEqualTypeOf<never>();
+  });
+
+  it('AnyProtocol gives string names and unknown data, for generic code', () => {
+    expectTypeOf<ServerMessage<AnyProtocol>>().toEqualTypeOf<{ readonly name: string; readonly data: unknown }>();
+    expectTypeOf<RequestName<AnyProtocol>>().toEqualTypeOf<string>();
   });
 
   it('wrong names and payloads are compile errors', () => {

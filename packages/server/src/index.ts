@@ -50,3 +50,16 @@ export type {
 export type { GroupRegistry, Registrant, Registry, UniqueRegistry } from './registry/view.js';
 export { OrreryError, isOrreryError, CloseCode } from '@orrery/protocol';
 export type { OrreryErrorCode } from '@orrery/protocol';
+export { defineTypedHandler, fail, RequestFailure, typedRegistry, bearerToken, BEARER_PROTOCOL_PREFIX } from './typed/index.js';
+export type {
+  MessageCallbacks,
+  Outgoing,
+  RequestCallbacks,
+  RequestResult,
+  TypedHandler,
+  TypedHandlerOptions,
+  TypedLifecycle,
+  TypedResult,
+  TypedSections,
+  TypedWebsocketHandler,
+} from './typed/index.js';
