@@ -1,0 +1,35 @@
+/**
+ * What a namespace needs from its node: the key layout, guarded Redis calls, subscriptions,
+ * safe local delivery. Implemented by the registry node (`registry.ts`).
+ */
+import type { RegistryMember } from '@orrery/server';
+import type { KeyLayout } from './keys.js';
+import type { RedisNamespace } from './namespace.js';
+import type { Script } from './scripts.js';
+import type { Subscriptions } from './subscriptions.js';
+
+/** A group channel this node is subscribed to, and whose it is. */
+export interface ChannelOwner {
+  readonly ns: RedisNamespace;
+  readonly group: string;
+}
+
+export interface NodeCore {
+  readonly nodeId: string;
+  readonly keys: KeyLayout;
+  readonly subscriptions: Subscriptions;
+  /** Group channel → its namespace and group, for incoming messages. */
+  readonly channels: Map<string, ChannelOwner>;
+  isClosed(): boolean;
+  /**
+   * Run a bucket script (KEYS[1] = the bucket's nodes hash, ARGV[1..2] = tag and node id are
+   * prepended). A `-1` answer (this node's lease is missing in the bucket) syncs the bucket
+   * and retries once. Failures reject with `ORRERY_REGISTRY_UNAVAILABLE` (or `_CLOSED`) and are
+   * logged; `detail` is appended to the message.
+   */
+  exec(op: string, script: Script, bucket: number, keys: readonly string[], args: readonly (string | number)[], detail?: string): Promise<number>;
+  /** Redis may disagree with this node about the bucket: sync it at the next heartbeat. */
+  markDirty(bucket: number): void;
+  /** Call `member.deliver(message)`; a throwing member is logged, never propagated. */
+  deliver(member: RegistryMember, message: unknown): void;
+}

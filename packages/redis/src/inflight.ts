@@ -1,0 +1,81 @@
+/**
+ * Bounds on Redis calls: at most `max` in flight (one more fails at once), and none waits
+ * longer than `timeoutMs`. One sweeping timer serves every call — calls are kept in start
+ * order, so a sweep looks only at the oldest ones — instead of a timer per call.
+ */
+
+interface Pending {
+  readonly startedAt: number;
+  readonly reject: (err: Error) => void;
+}
+
+/** Why a call was refused or abandoned. */
+export class InFlightError extends Error {}
+
+export class InFlight {
+  private readonly pending = new Map<number, Pending>();
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly max: number, private readonly timeoutMs: number) {}
+
+  /** Calls currently waiting for Redis. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /**
+   * Run `start()` unless `max` calls are already waiting; settle with it, or reject with an
+   * {@link InFlightError} after `timeoutMs`. (The abandoned command may still run on Redis;
+   * callers treat that as "unknown" and let the next sync repair it.)
+   */
+  run<T>(start: () => Promise<T>): Promise<T> {
+    if (this.pending.size >= this.max) {
+      return Promise.reject(new InFlightError(`${this.max} calls are already waiting for Redis (maxInFlight)`));
+    }
+    const id = ++this.seq;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { startedAt: Date.now(), reject });
+      this.arm();
+      let inner: Promise<T>;
+      try {
+        inner = start();
+      } catch (err) {
+        inner = Promise.reject(err);
+      }
+      inner.then(
+        (value) => { if (this.pending.delete(id)) resolve(value); },
+        (err: unknown) => { if (this.pending.delete(id)) reject(err); },
+      );
+    });
+  }
+
+  /** Reject everything still waiting (on close). */
+  abandonAll(reason: string): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) p.reject(new InFlightError(reason));
+    this.disarm();
+  }
+
+  private arm(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => this.sweep(), Math.max(5, Math.min(250, Math.floor(this.timeoutMs / 4))));
+    this.timer.unref();
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private sweep(): void {
+    const cutoff = Date.now() - this.timeoutMs;
+    for (const [id, p] of this.pending) {
+      if (p.startedAt > cutoff) break; // start order: the rest are younger
+      this.pending.delete(id);
+      p.reject(new InFlightError(`no answer within ${this.timeoutMs} ms (commandTimeoutMs)`));
+    }
+    if (this.pending.size === 0) this.disarm();
+  }
+}
