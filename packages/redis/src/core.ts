@@ -2,6 +2,7 @@
  * What a namespace needs from its node: the key layout, guarded Redis calls, subscriptions,
  * safe local delivery. Implemented by the registry node (`registry.ts`).
  */
+import type { OrreryError } from '@orrery/protocol';
 import type { RegistryMember } from '@orrery/server';
 import type { KeyLayout } from './keys.js';
 import type { RedisNamespace } from './namespace.js';
@@ -28,6 +29,8 @@ export interface NodeCore {
    * logged; `detail` is appended to the message.
    */
   exec(op: string, script: Script, bucket: number, keys: readonly string[], args: readonly (string | number)[], detail?: string): Promise<number>;
+  /** An error from a Redis call as callers see it (`ORRERY_REGISTRY_UNAVAILABLE` / `_CLOSED`), logged. */
+  wrap(op: string, err: unknown, detail?: string): OrreryError;
   /** Redis may disagree with this node about the bucket: sync it at the next heartbeat. */
   markDirty(bucket: number): void;
   /** Call `member.deliver(message)`; a throwing member is logged, never propagated. */

@@ -6,6 +6,7 @@
 
 interface Pending {
   readonly startedAt: number;
+  readonly bounded: boolean;
   readonly reject: (err: Error) => void;
 }
 
@@ -14,6 +15,7 @@ export class InFlightError extends Error {}
 
 export class InFlight {
   private readonly pending = new Map<number, Pending>();
+  private bounded = 0;
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
 
@@ -25,17 +27,20 @@ export class InFlight {
   }
 
   /**
-   * Run `start()` unless `max` calls are already waiting; settle with it, or reject with an
-   * {@link InFlightError} after `timeoutMs`. (The abandoned command may still run on Redis;
-   * callers treat that as "unknown" and let the next sync repair it.)
+   * Run `start()` unless `max` bounded calls are already waiting; settle with it, or reject
+   * with an {@link InFlightError} after `timeoutMs`. (The abandoned command may still run on
+   * Redis; callers treat that as "unknown" and let the next sync repair it.) The node's own
+   * housekeeping (heartbeats, syncs: a fixed number per bucket) passes `bounded = false`, so
+   * a burst of application calls can never starve the lease.
    */
-  run<T>(start: () => Promise<T>): Promise<T> {
-    if (this.pending.size >= this.max) {
+  run<T>(start: () => Promise<T>, bounded = true): Promise<T> {
+    if (bounded && this.bounded >= this.max) {
       return Promise.reject(new InFlightError(`${this.max} calls are already waiting for Redis (maxInFlight)`));
     }
     const id = ++this.seq;
+    if (bounded) this.bounded++;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { startedAt: Date.now(), reject });
+      this.pending.set(id, { startedAt: Date.now(), bounded, reject });
       this.arm();
       let inner: Promise<T>;
       try {
@@ -44,8 +49,8 @@ export class InFlight {
         inner = Promise.reject(err);
       }
       inner.then(
-        (value) => { if (this.pending.delete(id)) resolve(value); },
-        (err: unknown) => { if (this.pending.delete(id)) reject(err); },
+        (value) => { if (this.settle(id)) resolve(value); },
+        (err: unknown) => { if (this.settle(id)) reject(err); },
       );
     });
   }
@@ -54,8 +59,18 @@ export class InFlight {
   abandonAll(reason: string): void {
     const all = [...this.pending.values()];
     this.pending.clear();
+    this.bounded = 0;
     for (const p of all) p.reject(new InFlightError(reason));
     this.disarm();
+  }
+
+  /** Forget call `id`; false when it was already settled (by a timeout or abandonAll). */
+  private settle(id: number): boolean {
+    const p = this.pending.get(id);
+    if (p === undefined) return false;
+    this.pending.delete(id);
+    if (p.bounded) this.bounded--;
+    return true;
   }
 
   private arm(): void {
@@ -73,7 +88,7 @@ export class InFlight {
     const cutoff = Date.now() - this.timeoutMs;
     for (const [id, p] of this.pending) {
       if (p.startedAt > cutoff) break; // start order: the rest are younger
-      this.pending.delete(id);
+      this.settle(id);
       p.reject(new InFlightError(`no answer within ${this.timeoutMs} ms (commandTimeoutMs)`));
     }
     if (this.pending.size === 0) this.disarm();

@@ -25,6 +25,12 @@ export interface RedisLink {
   run(script: Script, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
   ssubscribe(channel: string): Promise<unknown>;
   sunsubscribe(channel: string): Promise<unknown>;
+  /**
+   * Resolves once every subscription sent so far on the subscriber connection is confirmed
+   * (a PING answered after them), rejects while it is down. On a cluster, ioredis re-subscribes
+   * each shard's subscriber itself and this resolves at once.
+   */
+  subscriberSettled(): Promise<unknown>;
   /** Close every connection (QUIT, then disconnect). */
   close(): Promise<void>;
 }
@@ -92,6 +98,7 @@ export function connectSingle(options: ResolvedRedisOptions, events: LinkEvents)
     run: defineScripts(cmd),
     ssubscribe: (channel) => sub.ssubscribe(channel),
     sunsubscribe: (channel) => sub.sunsubscribe(channel),
+    subscriberSettled: () => sub.ping(),
     close: async () => { await Promise.all([quit(cmd), quit(sub)]); },
   };
 }
@@ -123,6 +130,7 @@ export function connectCluster(options: ResolvedRedisOptions, events: LinkEvents
     run: defineScripts(cluster),
     ssubscribe: (channel) => cluster.ssubscribe(channel),
     sunsubscribe: (channel) => cluster.sunsubscribe(channel),
+    subscriberSettled: () => Promise.resolve(),
     close: () => quit(cluster),
   };
 }

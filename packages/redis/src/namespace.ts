@@ -257,7 +257,7 @@ export class RedisNamespace implements RegistryNamespace {
         this.members.get(member)?.groups.delete(group);
         void this.dropMembership(group, entry, member);
       }
-      throw err;
+      throw this.core.wrap('join', err);
     } finally {
       entry.joining.delete(member);
     }

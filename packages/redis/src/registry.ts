@@ -96,9 +96,10 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
       heartbeatMs: this.heartbeatMs,
       faults: this.faults,
       namespaces: () => this.views.values(),
-      call: (op, script, bucket, keys, args) => this.call(op, script, [this.keys.nodesKey(bucket), ...keys], [this.keys.tag(bucket), this.nodeId, ...args]),
-      callRaw: (op, script, keys, args) => this.call(op, script, keys, args),
-      ensureInbox: () => Promise.all([...this.inbox].map((ch) => this.subscriptions.ensure(ch))).then(() => undefined),
+      call: (op, script, bucket, keys, args) =>
+        this.call(op, script, [this.keys.nodesKey(bucket), ...keys], [this.keys.tag(bucket), this.nodeId, ...args], '', false),
+      callRaw: (op, script, keys, args) => this.call(op, script, keys, args, '', false),
+      ensureInbox: () => this.ensureInbox(),
       health: (ok, error) => this.health(ok, error),
       fatal: (error) => this.fail(error),
     });
@@ -168,20 +169,30 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
     return this.closing;
   }
 
-  /** A guarded Redis call: bounded, timed out, failures wrapped and logged. */
-  private call(op: string, script: Script, keys: readonly string[], args: readonly (string | number)[], detail = ''): Promise<unknown> {
+  /** A guarded Redis call: bounded (unless housekeeping), timed out, failures wrapped and logged. */
+  private call(op: string, script: Script, keys: readonly string[], args: readonly (string | number)[], detail = '', bounded = true): Promise<unknown> {
     if (this.fatalError !== undefined) return Promise.reject(this.fatalError);
-    return this.inflight.run(() => this.link.run(script, keys, args)).catch((err: unknown) => {
+    return this.inflight.run(() => this.link.run(script, keys, args), bounded).catch((err: unknown) => {
       throw this.wrap(op, err, detail);
     });
   }
 
-  private wrap(op: string, err: unknown, detail: string): OrreryError {
+  wrap(op: string, err: unknown, detail = ''): OrreryError {
     if (isOrreryError(err)) return err;
     if (this.closing !== undefined) return closedError();
     const error = unavailable(op, err, detail);
     this.faults.warn(`call:${op}`, `registry ${op} failed`, { error: error.message });
     return error;
+  }
+
+  /** Keep every inbox channel subscribed, and make sure the subscriber connection is live. */
+  private async ensureInbox(): Promise<void> {
+    try {
+      await Promise.all([...this.inbox].map((ch) => this.subscriptions.ensure(ch, false)));
+      await this.inflight.run(() => this.link.subscriberSettled(), false);
+    } catch (err) {
+      throw this.wrap('subscribe', err, '');
+    }
   }
 
   private onMessage(channel: string, payload: string): void {
@@ -239,6 +250,7 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
   private fail(error: OrreryError): void {
     this.fatalError = error;
     this.state = 'failed';
+    this.lease.stop();
     this.faults.error(error.message);
     for (const w of this.readyWaiters.splice(0)) w.reject(error);
   }

@@ -32,12 +32,16 @@ export class Subscriptions {
     return this.wanted.has(channel);
   }
 
-  /** Subscribe (once); resolves when Redis confirmed it. A failure forgets the wish, so a later call retries. */
-  ensure(channel: string): Promise<void> {
+  /**
+   * Subscribe (once); resolves when Redis confirmed it. A failure forgets the wish, so a later
+   * call retries. `bounded`: counts against `maxInFlight` (application calls do, the node's
+   * own inbox does not).
+   */
+  ensure(channel: string, bounded = true): Promise<void> {
     const existing = this.wanted.get(channel);
     if (existing !== undefined) return existing.promise;
     const state: ChannelState = { promise: Promise.resolve() };
-    state.promise = this.inflight.run(() => this.link.ssubscribe(channel)).then(
+    state.promise = this.inflight.run(() => this.link.ssubscribe(channel), bounded).then(
       () => undefined,
       (err: unknown) => {
         if (this.wanted.get(channel) === state) this.wanted.delete(channel);
@@ -71,7 +75,7 @@ export class Subscriptions {
     if (this.releasing.has(channel)) return;
     this.releasing.add(channel);
     this.inflight
-      .run(() => this.link.sunsubscribe(channel))
+      .run(() => this.link.sunsubscribe(channel), false)
       .catch(() => { /* still subscribed on Redis: the next message on it retries */ })
       .finally(() => this.releasing.delete(channel));
   }

@@ -87,6 +87,10 @@ export interface RedisProcess {
   start(): Promise<void>;
   /** `kill()` then `start()`: a restart that lost every key. */
   restart(): Promise<void>;
+  /** SIGSTOP: the server keeps its connections but answers nothing (a hung Redis). */
+  pause(): void;
+  /** SIGCONT after {@link pause}. */
+  resume(): void;
   /** Kill it for good and remove its temp dir. */
   stop(): Promise<void>;
 }
@@ -140,6 +144,8 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
     kill,
     start,
     restart: async () => { await kill(); await start(); },
+    pause: () => { if (child?.pid !== undefined) process.kill(child.pid, 'SIGSTOP'); },
+    resume: () => { if (child?.pid !== undefined) process.kill(child.pid, 'SIGCONT'); },
     stop: async () => {
       await kill();
       if (ownDir) rmSync(dir, { recursive: true, force: true });
