@@ -39,6 +39,7 @@ export class LeaseKeeper {
   private readonly syncing = new Map<number, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private beating = false;
+  private again = false;
   private stopped = false;
 
   constructor(private readonly host: LeaseHost) {}
@@ -75,9 +76,13 @@ export class LeaseKeeper {
     await Promise.all([this.sync(Array.from({ length: keys.buckets }, (_, b) => b)), this.host.ensureInbox()]);
   }
 
-  /** One heartbeat round (skipped while the previous one is still running). */
+  /** One heartbeat round (while one runs, another is queued to follow it). */
   async beat(): Promise<void> {
-    if (this.beating || this.stopped) return;
+    if (this.stopped) return;
+    if (this.beating) {
+      this.again = true;
+      return;
+    }
     this.beating = true;
     try {
       const { keys, leaseMs } = this.host;
@@ -94,6 +99,10 @@ export class LeaseKeeper {
       this.host.health(failure === undefined, failure);
     } finally {
       this.beating = false;
+      if (this.again) {
+        this.again = false;
+        setImmediate(() => void this.beat());
+      }
     }
   }
 

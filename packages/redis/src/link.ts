@@ -41,6 +41,10 @@ export interface LinkEvents {
   message(channel: string, payload: string): void;
   /** Commands can flow again (first connect or reconnect): time to re-assert. */
   ready(): void;
+  /** The subscriber connection is back (its subscriptions are being re-sent). */
+  subscriberReady(): void;
+  /** A connection closed (it reconnects by itself). */
+  lost(where: string): void;
   /** A connection-level fault (logged, rate-limited). */
   fault(where: string, error: Error): void;
 }
@@ -93,6 +97,9 @@ export function connectSingle(options: ResolvedRedisOptions, events: LinkEvents)
   cmd.on('error', (err: Error) => events.fault('command connection', err));
   sub.on('error', (err: Error) => events.fault('subscriber connection', err));
   cmd.on('ready', () => events.ready());
+  sub.on('ready', () => events.subscriberReady());
+  cmd.on('close', () => events.lost('command connection'));
+  sub.on('close', () => events.lost('subscriber connection'));
   sub.on('smessage', (channel: string, payload: string) => events.message(channel, payload));
   return {
     run: defineScripts(cmd),
@@ -125,6 +132,8 @@ export function connectCluster(options: ResolvedRedisOptions, events: LinkEvents
   cluster.on('error', (err: Error) => events.fault('cluster', err));
   cluster.on('node error', (err: Error) => events.fault('cluster node', err));
   cluster.on('ready', () => events.ready());
+  cluster.on('subscribersReady', () => events.subscriberReady());
+  cluster.on('close', () => events.lost('cluster'));
   cluster.on('smessage', (channel: string, payload: string) => events.message(channel, payload));
   return {
     run: defineScripts(cluster),

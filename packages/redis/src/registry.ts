@@ -86,6 +86,8 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
     const events = {
       message: (channel: string, payload: string) => this.onMessage(channel, payload),
       ready: () => this.onReady(),
+      subscriberReady: () => { if (this.closing === undefined) void this.lease.beat(); },
+      lost: (where: string) => this.onLost(where),
       fault: (where: string, error: Error) => this.onFault(where, error),
     };
     this.link = options.mode === 'single' ? connectSingle(options, events) : connectCluster(options, events);
@@ -229,6 +231,12 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
     if (this.closing !== undefined) return;
     this.faults.warn(`link:${where}`, `Redis ${where} fault; local delivery continues, cluster calls fail until it is back`, { error: error.message });
     if (this.state === 'ready') this.state = 'unavailable';
+  }
+
+  private onLost(where: string): void {
+    if (this.closing !== undefined || this.state !== 'ready') return;
+    this.state = 'unavailable';
+    this.faults.warn(`lost:${where}`, `Redis ${where} lost; reconnecting (local delivery continues, cluster calls fail meanwhile)`);
   }
 
   private health(ok: boolean, error?: unknown): void {
