@@ -148,6 +148,7 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
     return this.call(op, script, allKeys, argv, detail).then(async (answer) => {
       if (answer !== -1) return Number(answer);
       await this.lease.requestSync(bucket).catch((err: unknown) => { throw this.wrap(op, err, detail); });
+      if (script.afterSync === 'synced') return 1;
       const again = await this.call(op, script, allKeys, argv, detail);
       if (again === -1) throw this.wrap(op, new Error('this node could not renew its lease'), detail);
       return Number(again);

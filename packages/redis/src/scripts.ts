@@ -15,6 +15,12 @@ export interface Script {
   readonly lua: string;
   /** How many of the arguments are keys (KEYS[1] is always the bucket's slot). */
   readonly keys: number;
+  /**
+   * What the caller does when the script answers -1 (this node's lease is missing in the
+   * bucket): sync the bucket, then `'retry'` the script, or take the sync as the answer
+   * (`'synced'`: the sync wrote the current local state, which is what the script wanted).
+   */
+  readonly afterSync: 'retry' | 'synced';
 }
 
 const HELPERS = `
@@ -51,8 +57,8 @@ local function reap_dead(nodes, now)
 end
 `;
 
-function script(name: string, keys: number, body: string): Script {
-  return { name: `orrery_${name}`, lua: `${HELPERS}\n${body}`, keys };
+function script(name: string, keys: number, body: string, afterSync: 'retry' | 'synced' = 'retry'): Script {
+  return { name: `orrery_${name}`, lua: `${HELPERS}\n${body}`, keys, afterSync };
 }
 
 /** ARGV[3] lease ms → 1 renewed; 0 this node's lease is missing or lapsed (the caller must sync). */
@@ -161,7 +167,7 @@ if not alive(KEYS[1], self, now_ms()) then return -1 end
 redis.call('HSET', KEYS[2], self, ARGV[3])
 redis.call('SADD', og, KEYS[2])
 return 1
-`);
+`, 'synced');
 
 /**
  * KEYS[2] group key; ARGV[3] channel, [4] payload → the members on other live nodes
