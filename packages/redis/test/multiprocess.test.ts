@@ -120,6 +120,29 @@ describe('three server processes on one Redis', () => {
     expect(await watcher.waitMessages(3)).toEqual(['before', 'after', 'to the new holder']);
   });
 
+  it('a node stalled past its lease (SIGSTOP) wakes up, finds its name taken, and gives it up', async () => {
+    const name = `stalled-${++round}`;
+    const sleeper = await startNodeProcess({ redis: redis.url, leaseMs: LEASE_MS });
+    try {
+      const onSleeper = await peer(sleeper, 'sleeper@4');
+      const rival = await peer(nodes[0]!, 'rival@1');
+      expect(await onSleeper.register(name)).toBe('ok');
+      process.kill(sleeper.pid, 'SIGSTOP');
+      await eventually(async () => (await rival.register(name)) === 'ok', 'the stalled node\'s lease to lapse', LEASE_MS + 500);
+      process.kill(sleeper.pid, 'SIGCONT');
+      // Once its heartbeat has synced, the sleeper no longer delivers to itself: the name is the rival's.
+      let n = 0;
+      await eventually(async () => {
+        await onSleeper.send(name, `probe-${++n}`);
+        return rival.messages().length > 0;
+      }, 'sendMessage on the woken node to reach the new holder', 5_000);
+      expect(await onSleeper.register(name)).toBe('taken');
+      expect(sleeper.stderr()).toContain('registry name lost');
+    } finally {
+      await sleeper.kill('SIGKILL');
+    }
+  });
+
   it('a Redis restart that lost every key heals by itself: names and groups work again', async () => {
     const name = `survivor-${++round}`;
     const group = `phoenix-${round}`;
