@@ -40,6 +40,7 @@ export const ORRERY_ERROR_CODES = [
   'ORRERY_QUEUE_EXPIRED', // a queued message outlived the queue's TTL
   'ORRERY_CLIENT_CLOSED', // the client was closed by the application
   'ORRERY_REJECTED', // the server rejected the handshake (close 4000 + HTTP status)
+  'ORRERY_ENDPOINT_FAILED', // the client's url / params / token provider threw or gave an unusable URL
   'ORRERY_CONNECTION_CLOSED', // the server closed the connection with a terminal code
   'ORRERY_NOT_RESUMED', // a resumable session could not be resumed
 ] as const;

@@ -1,0 +1,413 @@
+/**
+ * `createWebsocketClient`: the client's lifecycle — attempts, welcome, reconnect with backoff,
+ * terminal closes — and its typed API. The parts live in their own files: backoff.ts,
+ * endpoint.ts, socket.ts, inbound.ts, heartbeat.ts, offline-queue.ts, requests.ts,
+ * page-signals.ts, state.ts.
+ *
+ * The connection counts as open only after the server's `welcome` frame: a rejected handshake
+ * (accepted, then closed with 4000 + status) never opens it, so nothing queued is flushed
+ * into a socket that is about to be closed.
+ */
+import {
+  closeDisposition,
+  encodeMessage,
+  encodeRequest,
+  formatIssues,
+  isPending,
+  OrreryError,
+  PING_TEXT,
+  rejectionStatus,
+  runSchema,
+  type AnyProtocol,
+  type ClientMessage,
+  type OrreryErrorCode,
+  type StandardSchemaV1,
+} from '@orrery/protocol';
+import { fullJitterDelay } from './backoff.js';
+import { resolveEndpoint, websocketUrl, type EndpointOptions } from './endpoint.js';
+import { HeartbeatMonitor } from './heartbeat.js';
+import { InboundDispatcher, type InboundTarget } from './inbound.js';
+import { ListenerMap, reportListenerError } from './listeners.js';
+import { OfflineQueue, type QueuedFrame } from './offline-queue.js';
+import { resolveClientOptions, type ResolvedClientOptions, type WebsocketClientOptions } from './options.js';
+import { defaultPageEnvironment, PageSignals } from './page-signals.js';
+import { defaultWebsocket, type WebsocketConstructor } from './platform.js';
+import { localFailure, PendingRequests } from './requests.js';
+import { ClientSocket, type SocketOwner } from './socket.js';
+import { StateStore, type CloseInfo, type ConnectionState, type StateListener } from './state.js';
+import type { ClientErrorEvent, RequestOptions, SendResult, WebsocketClient } from './types.js';
+
+/**
+ * Create a client for `protocol`. It connects at once unless `autoConnect: false`.
+ *
+ * @example
+ * import { createWebsocketClient } from '@orrery/client';
+ * import { chat } from './protocol.js';
+ * const client = createWebsocketClient(chat, { url: 'ws://localhost:3000/chat' });
+ * client.on('said', (m) => console.log(m.from, m.text));
+ * client.send('say', { text: 'hi' });
+ *
+ * @throws OrreryError `ORRERY_INVALID_OPTIONS` for invalid options (a static `url` that is not
+ *   a websocket URL, a non-positive timeout, …)
+ */
+export function createWebsocketClient<P extends AnyProtocol>(protocol: P, options: WebsocketClientOptions): WebsocketClient<P> {
+  return new OrreryClient(protocol, options) as unknown as WebsocketClient<P>;
+}
+
+type Listener = (data: never) => void;
+const CLIENT_CLOSED = 'client closed';
+
+class OrreryClient implements SocketOwner, InboundTarget {
+  readonly protocol: AnyProtocol;
+  private readonly opts: ResolvedClientOptions;
+  private readonly endpoint: EndpointOptions;
+  private readonly Impl: WebsocketConstructor;
+  private readonly store = new StateStore({ status: 'closed', attempt: 0 }, reportListenerError);
+  private readonly queue = new OfflineQueue();
+  private readonly requests = new PendingRequests((id) => this.queue.removeRequest(id));
+  private readonly inbound: InboundDispatcher;
+  private readonly heartbeat: HeartbeatMonitor | undefined;
+  private readonly signals: PageSignals;
+  private readonly listeners = new ListenerMap<Listener>();
+  private readonly errorListeners = new Set<(event: ClientErrorEvent<AnyProtocol>) => void>();
+  private socket: ClientSocket | undefined;
+  private welcomed = false;
+  private openedAt = 0;
+  private failures = 0;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Bumped by every attempt and by close(): a stale endpoint resolution is ignored. */
+  private generation = 0;
+  private closedByClient = false;
+
+  constructor(protocol: AnyProtocol, options: WebsocketClientOptions) {
+    if (typeof protocol !== 'object' || protocol === null || protocol.kind !== 'orrery.protocol') {
+      throw new OrreryError('ORRERY_INVALID_OPTIONS', 'createWebsocketClient: the first argument must be a protocol made by defineProtocol');
+    }
+    this.protocol = protocol;
+    this.opts = resolveClientOptions(options);
+    this.endpoint = { url: options.url, params: options.params, token: options.token };
+    if (typeof options.url === 'string' || options.url instanceof URL) checkStaticUrl(options.url);
+    const Impl = options.WebSocket ?? defaultWebsocket();
+    if (Impl === undefined) throw new OrreryError('ORRERY_INVALID_OPTIONS', 'createWebsocketClient: no WebSocket implementation here; pass options.WebSocket (e.g. the ws package in Node)');
+    this.Impl = Impl;
+    this.inbound = new InboundDispatcher(protocol, this);
+    this.heartbeat = this.opts.heartbeat === undefined ? undefined : new HeartbeatMonitor(this.opts.heartbeat, () => this.socket?.send(PING_TEXT), () => this.socket?.abandon('heartbeat timeout'));
+    this.signals = new PageSignals(options.environment ?? defaultPageEnvironment(), () => this.wake());
+    if (options.autoConnect ?? true) this.connect();
+  }
+
+  get state(): ConnectionState {
+    return this.store.state;
+  }
+
+  // ── lifecycle ──────────────────────────────────────────────────────────────
+
+  connect(): void {
+    if (this.retryTimer !== undefined) return this.attemptNow();
+    if (this.store.state.status !== 'closed') return;
+    this.closedByClient = false;
+    this.failures = 0;
+    this.signals.attach();
+    this.store.set({ status: 'connecting', attempt: 0, lastClose: this.store.state.lastClose });
+    this.attempt();
+  }
+
+  reconnect(): void {
+    if (this.store.state.status === 'closed') return this.connect();
+    const socket = this.socket;
+    if (socket !== undefined) {
+      socket.close(1000, 'reconnect');
+      this.lost(socket, { code: 1000, reason: 'reconnect', wasClean: true });
+    }
+    this.failures = 0;
+    this.store.set({ status: 'reconnecting', attempt: 0, lastClose: this.store.state.lastClose });
+    this.attemptNow();
+  }
+
+  close(code = 1000, reason = CLIENT_CLOSED): ClientMessage<AnyProtocol>[] {
+    if (code !== 1000 && !(code >= 3000 && code <= 4999)) {
+      throw new OrreryError('ORRERY_INVALID_OPTIONS', `close(${code}): a client may close with 1000 or 3000–4999`);
+    }
+    if (this.store.state.status === 'closed' && this.socket === undefined) return [];
+    this.closedByClient = true;
+    this.stopActivity();
+    this.socket?.close(code, reason);
+    this.socket = undefined;
+    this.welcomed = false;
+    this.requests.failAll('CLOSED', 'the client was closed', 'ORRERY_CLIENT_CLOSED');
+    const unsent = this.queue.drain().flatMap((f) => (f.message === undefined ? [] : [f.message as ClientMessage<AnyProtocol>]));
+    this.store.set({ status: 'closed', attempt: 0, lastClose: { code, reason, wasClean: true } });
+    return unsent;
+  }
+
+  private attempt(): void {
+    const generation = ++this.generation;
+    resolveEndpoint(this.endpoint).then(
+      (endpoint) => {
+        if (generation !== this.generation) return;
+        try {
+          this.socket = new ClientSocket(this.Impl, endpoint.url, endpoint.protocols, this, this.opts.connectTimeoutMs);
+        } catch (error) {
+          this.emitError({ error: new OrreryError('ORRERY_ENDPOINT_FAILED', `cannot open a websocket to ${endpoint.url}: ${String(error)}`, { cause: error }) });
+          this.retry(undefined);
+        }
+      },
+      (error: unknown) => {
+        if (generation !== this.generation) return;
+        this.emitError({ error: error as OrreryError });
+        this.retry(undefined);
+      },
+    );
+  }
+
+  private attemptNow(): void {
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.socket === undefined) this.attempt();
+  }
+
+  /** After a failure: wait a jittered delay and try again, or give up. */
+  private retry(lastClose: CloseInfo | undefined): void {
+    this.failures++;
+    const close = lastClose ?? this.store.state.lastClose;
+    if (this.failures >= this.opts.reconnect.maxAttempts) {
+      const error = new OrreryError('ORRERY_CONNECTION_CLOSED', `gave up after ${this.failures} failed attempts in a row (reconnect.maxAttempts); call connect() to try again`, { closeCode: close?.code });
+      return this.terminal(close, error);
+    }
+    const delay = fullJitterDelay(this.failures, this.opts.reconnect);
+    this.store.set({ status: 'reconnecting', attempt: this.failures, retryDelayMs: delay, lastClose: close });
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.store.set({ status: 'reconnecting', attempt: this.failures, lastClose: close });
+      this.attempt();
+    }, delay);
+  }
+
+  /** Closed for good by the server (or by giving up): fail everything, keep nothing running. */
+  private terminal(close: CloseInfo | undefined, error: OrreryError): void {
+    this.stopActivity();
+    this.requests.failAll('CLOSED', error.message, error.code, close?.code);
+    for (const frame of this.queue.drain()) this.dropped(frame, error.code, `not sent: ${error.message}`);
+    this.store.set({ status: 'closed', attempt: this.failures, lastClose: close, error });
+    this.emitError({ error });
+  }
+
+  private stopActivity(): void {
+    this.generation++;
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.heartbeat?.stop();
+    this.signals.detach();
+  }
+
+  /** `online`, or the page became visible: retry now, or check the open connection. */
+  private wake(): void {
+    if (this.retryTimer !== undefined) this.attemptNow();
+    else if (this.welcomed) this.heartbeat?.probe();
+  }
+
+  // ── socket events ──────────────────────────────────────────────────────────
+
+  socketFrame(socket: ClientSocket, data: unknown): void {
+    if (socket !== this.socket) return;
+    this.heartbeat?.touch();
+    this.inbound.receive(data);
+  }
+
+  socketClosed(socket: ClientSocket, close: CloseInfo): void {
+    if (socket !== this.socket) return;
+    this.lost(socket, close);
+    if (!this.opts.retry) return this.terminal(close, closedError(close, 'reconnect is off'));
+    const retry = this.opts.reconnect.shouldRetry?.(close) ?? closeDisposition(close.code) === 'retry';
+    if (retry) this.retry(close);
+    else this.terminal(close, closedError(close, 'not reconnecting after this close code'));
+  }
+
+  /** The socket is gone: stop its heartbeat and fail the requests sent on it. */
+  private lost(socket: ClientSocket, close: CloseInfo): void {
+    if (socket !== this.socket) return;
+    this.socket = undefined;
+    if (this.welcomed && Date.now() - this.openedAt >= this.opts.reconnect.stableAfterMs) this.failures = 0;
+    this.welcomed = false;
+    this.heartbeat?.stop();
+    this.requests.failSent(`the connection closed (${close.code}${close.reason ? ` ${close.reason}` : ''}) before the reply; the request may or may not have run`);
+  }
+
+  welcome(): void {
+    const socket = this.socket;
+    if (socket === undefined || this.welcomed) return;
+    socket.welcomed();
+    this.welcomed = true;
+    this.openedAt = Date.now();
+    this.store.set({ status: 'open', attempt: 0, lastClose: this.store.state.lastClose });
+    this.heartbeat?.start();
+    this.flush(socket);
+  }
+
+  message(name: string, data: unknown): void {
+    this.listeners.emit(name, data as never);
+  }
+
+  result(id: number, data: unknown): void {
+    this.requests.result(id, data);
+  }
+
+  failure(id: number, code: string, message: string): void {
+    this.requests.failure(id, code, message);
+  }
+
+  invalid(error: OrreryError, frame: string): void {
+    this.emitError({ error, frame });
+  }
+
+  // ── sending ────────────────────────────────────────────────────────────────
+
+  send(name: string, data?: unknown): SendResult {
+    this.assertUsable();
+    const schema = this.protocol.clientSchemas.get(name);
+    if (schema === undefined) throw new OrreryError('ORRERY_INVALID_MESSAGE', `the protocol defines no client message "${name}"`);
+    if (this.opts.validateOutgoing) {
+      const problem = syncIssues(schema, data);
+      if (problem !== undefined) throw new OrreryError('ORRERY_INVALID_MESSAGE', `invalid message "${name}": ${problem}`);
+    }
+    const text = encodeMessage(name, data);
+    if (this.welcomed && this.socket?.send(text) === true) return 'sent';
+    this.enqueue({ text, at: Date.now(), message: { name, data } });
+    return 'queued';
+  }
+
+  request(name: string, input?: unknown, options: RequestOptions = {}): Promise<unknown> {
+    const spec = this.protocol.requestSpecs.get(name);
+    const closed = this.closedError();
+    if (closed !== undefined) return Promise.reject(localFailure(name, 'CLOSED', closed.message, closed.code));
+    if (spec === undefined) return Promise.reject(localFailure(name, 'UNKNOWN_REQUEST', `the protocol defines no request "${name}"`, 'ORRERY_INVALID_MESSAGE'));
+    if (this.opts.validateOutgoing) {
+      const problem = syncIssues(spec.input, input);
+      if (problem !== undefined) return Promise.reject(localFailure(name, 'INVALID_INPUT', `invalid input of request "${name}": ${problem}`, 'ORRERY_INVALID_MESSAGE'));
+    }
+    const { id, promise } = this.requests.create(name, spec, options.timeoutMs ?? this.opts.requestTimeoutMs, options.signal);
+    let text: string;
+    try {
+      text = encodeRequest(id, name, input);
+    } catch (error) {
+      this.requests.fail(id, 'INVALID_INPUT', (error as Error).message, 'ORRERY_NOT_SERIALIZABLE');
+      return promise;
+    }
+    if (this.welcomed && this.socket?.send(text) === true) {
+      this.requests.markSent(id);
+    } else {
+      try {
+        this.enqueue({ text, at: Date.now(), requestId: id });
+      } catch (error) {
+        this.requests.fail(id, 'QUEUE_OVERFLOW', (error as Error).message);
+      }
+    }
+    return promise;
+  }
+
+  private enqueue(frame: QueuedFrame): void {
+    const queue = this.opts.queue;
+    for (const expired of this.queue.takeExpired(frame.at, queue.ttlMs)) this.expired(expired);
+    if (this.queue.size >= queue.maxMessages) {
+      const message = `the offline queue is full (queue.maxMessages = ${queue.maxMessages})`;
+      if (queue.overflow === 'reject' || queue.maxMessages === 0) throw new OrreryError('ORRERY_QUEUE_OVERFLOW', `${message}; not queued`);
+      const oldest = this.queue.shift();
+      if (oldest !== undefined) this.dropped(oldest, 'ORRERY_QUEUE_OVERFLOW', `${message}; dropped the oldest entry`);
+    }
+    this.queue.push(frame);
+  }
+
+  private flush(socket: ClientSocket): void {
+    for (const expired of this.queue.takeExpired(Date.now(), this.opts.queue.ttlMs)) this.expired(expired);
+    for (let frame = this.queue.shift(); frame !== undefined; frame = this.queue.shift()) {
+      socket.send(frame.text);
+      if (frame.requestId !== undefined) this.requests.markSent(frame.requestId);
+    }
+  }
+
+  private expired(frame: QueuedFrame): void {
+    this.dropped(frame, 'ORRERY_QUEUE_EXPIRED', `queued longer than queue.ttlMs (${this.opts.queue.ttlMs} ms); not sent`);
+  }
+
+  /** Report a queue entry that will not be sent (a request rejects instead). */
+  private dropped(frame: QueuedFrame, code: OrreryErrorCode, message: string): void {
+    if (frame.requestId !== undefined) {
+      this.requests.fail(frame.requestId, code === 'ORRERY_QUEUE_OVERFLOW' ? 'QUEUE_OVERFLOW' : 'CLOSED', message, code);
+      return;
+    }
+    const dropped = frame.message as ClientMessage<AnyProtocol>;
+    this.emitError({ error: new OrreryError(code, `message "${dropped.name}" ${message}`), message: dropped });
+  }
+
+  private assertUsable(): void {
+    const closed = this.closedError();
+    if (closed !== undefined) throw closed;
+  }
+
+  private closedError(): OrreryError | undefined {
+    const state = this.store.state;
+    if (state.status !== 'closed') return undefined;
+    if (this.closedByClient) return new OrreryError('ORRERY_CLIENT_CLOSED', 'the client is closed; call connect() first');
+    return state.error ?? new OrreryError('ORRERY_CLIENT_CLOSED', 'the client is not connected; call connect() first');
+  }
+
+  // ── listeners ──────────────────────────────────────────────────────────────
+
+  on(name: string, listener: Listener): () => void {
+    this.listeners.add(name, listener);
+    return () => this.listeners.delete(name, listener);
+  }
+
+  off(name: string, listener: Listener): void {
+    this.listeners.delete(name, listener);
+  }
+
+  onError(listener: (event: ClientErrorEvent<AnyProtocol>) => void): () => void {
+    this.errorListeners.add(listener);
+    return () => {
+      this.errorListeners.delete(listener);
+    };
+  }
+
+  subscribe(listener: StateListener): () => void {
+    return this.store.subscribe(listener);
+  }
+
+  private emitError(event: ClientErrorEvent<AnyProtocol>): void {
+    for (const listener of this.errorListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        reportListenerError(error);
+      }
+    }
+  }
+}
+
+function closedError(close: CloseInfo, why: string): OrreryError {
+  const status = rejectionStatus(close.code);
+  const detail = `${close.code}${close.reason ? ` "${close.reason}"` : ''}`;
+  if (status !== undefined) {
+    return new OrreryError('ORRERY_REJECTED', `the server rejected the connection with HTTP ${status} (close ${detail}); ${why}`, { closeCode: close.code });
+  }
+  return new OrreryError('ORRERY_CONNECTION_CLOSED', `the server closed the connection (${detail}); ${why}`, { closeCode: close.code });
+}
+
+/** The issues of a synchronous validation, formatted; `undefined` when valid or async. */
+function syncIssues(schema: StandardSchemaV1, value: unknown): string | undefined {
+  const result = runSchema(schema, value);
+  if (isPending(result)) {
+    result.then(undefined, () => {}); // async schemas are left to the server
+    return undefined;
+  }
+  if (result.issues === undefined) return undefined;
+  return formatIssues(result.issues);
+}
+
+function checkStaticUrl(url: string | URL): void {
+  try {
+    websocketUrl(url);
+  } catch (error) {
+    throw new OrreryError('ORRERY_INVALID_OPTIONS', `createWebsocketClient: ${(error as Error).message}`, { cause: error });
+  }
+}
