@@ -1,8 +1,8 @@
 /**
  * `createWebsocketClient`: the client's lifecycle — attempts, welcome, reconnect with backoff,
  * terminal closes — and its typed API. The parts live in their own files: backoff.ts,
- * endpoint.ts, socket.ts, inbound.ts, heartbeat.ts, offline-queue.ts, requests.ts,
- * page-signals.ts, state.ts.
+ * endpoint.ts, socket.ts, inbound.ts, heartbeat.ts, outbox.ts (offline queue policy),
+ * requests.ts, page-signals.ts, state.ts.
  *
  * The connection counts as open only after the server's `welcome` frame: a rejected handshake
  * (accepted, then closed with 4000 + status) never opens it, so nothing queued is flushed
@@ -20,7 +20,6 @@ import {
   runSchema,
   type AnyProtocol,
   type ClientMessage,
-  type OrreryErrorCode,
   type StandardSchemaV1,
 } from '@orrery/protocol';
 import { fullJitterDelay } from './backoff.js';
@@ -28,11 +27,11 @@ import { resolveEndpoint, websocketUrl, type EndpointOptions } from './endpoint.
 import { HeartbeatMonitor } from './heartbeat.js';
 import { InboundDispatcher, type InboundTarget } from './inbound.js';
 import { ListenerMap, reportListenerError } from './listeners.js';
-import { OfflineQueue, type QueuedFrame } from './offline-queue.js';
 import { resolveClientOptions, type ResolvedClientOptions, type WebsocketClientOptions } from './options.js';
 import { defaultPageEnvironment, PageSignals } from './page-signals.js';
 import { defaultWebsocket, type WebsocketConstructor } from './platform.js';
-import { localFailure, PendingRequests } from './requests.js';
+import { Outbox } from './outbox.js';
+import { localFailure } from './requests.js';
 import { ClientSocket, type SocketOwner } from './socket.js';
 import { StateStore, type CloseInfo, type ConnectionState, type StateListener } from './state.js';
 import type { ClientErrorEvent, RequestOptions, SendResult, WebsocketClient } from './types.js';
@@ -63,8 +62,7 @@ class OrreryClient implements SocketOwner, InboundTarget {
   private readonly endpoint: EndpointOptions;
   private readonly Impl: WebsocketConstructor;
   private readonly store = new StateStore({ status: 'closed', attempt: 0 }, reportListenerError);
-  private readonly queue = new OfflineQueue();
-  private readonly requests = new PendingRequests((id) => this.queue.removeRequest(id));
+  private readonly outbox: Outbox;
   private readonly inbound: InboundDispatcher;
   private readonly heartbeat: HeartbeatMonitor | undefined;
   private readonly signals: PageSignals;
@@ -90,6 +88,7 @@ class OrreryClient implements SocketOwner, InboundTarget {
     const Impl = options.WebSocket ?? defaultWebsocket();
     if (Impl === undefined) throw new OrreryError('ORRERY_INVALID_OPTIONS', 'createWebsocketClient: no WebSocket implementation here; pass options.WebSocket (e.g. the ws package in Node)');
     this.Impl = Impl;
+    this.outbox = new Outbox(this.opts.queue, (event) => this.emitError(event));
     this.inbound = new InboundDispatcher(protocol, this);
     this.heartbeat = this.opts.heartbeat === undefined ? undefined : new HeartbeatMonitor(this.opts.heartbeat, () => this.socket?.send(PING_TEXT), () => this.socket?.abandon('heartbeat timeout'));
     this.signals = new PageSignals(options.environment ?? defaultPageEnvironment(), () => this.wake());
@@ -134,8 +133,8 @@ class OrreryClient implements SocketOwner, InboundTarget {
     this.socket?.close(code, reason);
     this.socket = undefined;
     this.welcomed = false;
-    this.requests.failAll('CLOSED', 'the client was closed', 'ORRERY_CLIENT_CLOSED');
-    const unsent = this.queue.drain().flatMap((f) => (f.message === undefined ? [] : [f.message as ClientMessage<AnyProtocol>]));
+    this.outbox.requests.failAll('CLOSED', 'the client was closed', 'ORRERY_CLIENT_CLOSED');
+    const unsent = this.outbox.takeUnsent();
     this.store.set({ status: 'closed', attempt: 0, lastClose: { code, reason, wasClean: true } });
     return unsent;
   }
@@ -186,8 +185,8 @@ class OrreryClient implements SocketOwner, InboundTarget {
   /** Closed for good by the server (or by giving up): fail everything, keep nothing running. */
   private terminal(close: CloseInfo | undefined, error: OrreryError): void {
     this.stopActivity();
-    this.requests.failAll('CLOSED', error.message, error.code, close?.code);
-    for (const frame of this.queue.drain()) this.dropped(frame, error.code, `not sent: ${error.message}`);
+    this.outbox.requests.failAll('CLOSED', error.message, error.code, close?.code);
+    this.outbox.dropAll(error.code, error.message);
     this.store.set({ status: 'closed', attempt: this.failures, lastClose: close, error });
     this.emitError({ error });
   }
@@ -230,7 +229,7 @@ class OrreryClient implements SocketOwner, InboundTarget {
     if (this.welcomed && Date.now() - this.openedAt >= this.opts.reconnect.stableAfterMs) this.failures = 0;
     this.welcomed = false;
     this.heartbeat?.stop();
-    this.requests.failSent(`the connection closed (${close.code}${close.reason ? ` ${close.reason}` : ''}) before the reply; the request may or may not have run`);
+    this.outbox.requests.failSent(`the connection closed (${close.code}${close.reason ? ` ${close.reason}` : ''}) before the reply; the request may or may not have run`);
   }
 
   welcome(): void {
@@ -241,7 +240,7 @@ class OrreryClient implements SocketOwner, InboundTarget {
     this.openedAt = Date.now();
     this.store.set({ status: 'open', attempt: 0, lastClose: this.store.state.lastClose });
     this.heartbeat?.start();
-    this.flush(socket);
+    this.outbox.flush(socket);
   }
 
   message(name: string, data: unknown): void {
@@ -249,11 +248,11 @@ class OrreryClient implements SocketOwner, InboundTarget {
   }
 
   result(id: number, data: unknown): void {
-    this.requests.result(id, data);
+    this.outbox.requests.result(id, data);
   }
 
   failure(id: number, code: string, message: string): void {
-    this.requests.failure(id, code, message);
+    this.outbox.requests.failure(id, code, message);
   }
 
   invalid(error: OrreryError, frame: string): void {
@@ -270,10 +269,7 @@ class OrreryClient implements SocketOwner, InboundTarget {
       const problem = syncIssues(schema, data);
       if (problem !== undefined) throw new OrreryError('ORRERY_INVALID_MESSAGE', `invalid message "${name}": ${problem}`);
     }
-    const text = encodeMessage(name, data);
-    if (this.welcomed && this.socket?.send(text) === true) return 'sent';
-    this.enqueue({ text, at: Date.now(), message: { name, data } });
-    return 'queued';
+    return this.outbox.message(encodeMessage(name, data), { name, data }, this.welcomed ? this.socket : undefined);
   }
 
   request(name: string, input?: unknown, options: RequestOptions = {}): Promise<unknown> {
@@ -285,58 +281,16 @@ class OrreryClient implements SocketOwner, InboundTarget {
       const problem = syncIssues(spec.input, input);
       if (problem !== undefined) return Promise.reject(localFailure(name, 'INVALID_INPUT', `invalid input of request "${name}": ${problem}`, 'ORRERY_INVALID_MESSAGE'));
     }
-    const { id, promise } = this.requests.create(name, spec, options.timeoutMs ?? this.opts.requestTimeoutMs, options.signal);
+    const { id, promise } = this.outbox.requests.create(name, spec, options.timeoutMs ?? this.opts.requestTimeoutMs, options.signal);
     let text: string;
     try {
       text = encodeRequest(id, name, input);
     } catch (error) {
-      this.requests.fail(id, 'INVALID_INPUT', (error as Error).message, 'ORRERY_NOT_SERIALIZABLE');
+      this.outbox.requests.fail(id, 'INVALID_INPUT', (error as Error).message, 'ORRERY_NOT_SERIALIZABLE');
       return promise;
     }
-    if (this.welcomed && this.socket?.send(text) === true) {
-      this.requests.markSent(id);
-    } else {
-      try {
-        this.enqueue({ text, at: Date.now(), requestId: id });
-      } catch (error) {
-        this.requests.fail(id, 'QUEUE_OVERFLOW', (error as Error).message);
-      }
-    }
+    this.outbox.request(id, text, this.welcomed ? this.socket : undefined);
     return promise;
-  }
-
-  private enqueue(frame: QueuedFrame): void {
-    const queue = this.opts.queue;
-    for (const expired of this.queue.takeExpired(frame.at, queue.ttlMs)) this.expired(expired);
-    if (this.queue.size >= queue.maxMessages) {
-      const message = `the offline queue is full (queue.maxMessages = ${queue.maxMessages})`;
-      if (queue.overflow === 'reject' || queue.maxMessages === 0) throw new OrreryError('ORRERY_QUEUE_OVERFLOW', `${message}; not queued`);
-      const oldest = this.queue.shift();
-      if (oldest !== undefined) this.dropped(oldest, 'ORRERY_QUEUE_OVERFLOW', `${message}; dropped the oldest entry`);
-    }
-    this.queue.push(frame);
-  }
-
-  private flush(socket: ClientSocket): void {
-    for (const expired of this.queue.takeExpired(Date.now(), this.opts.queue.ttlMs)) this.expired(expired);
-    for (let frame = this.queue.shift(); frame !== undefined; frame = this.queue.shift()) {
-      socket.send(frame.text);
-      if (frame.requestId !== undefined) this.requests.markSent(frame.requestId);
-    }
-  }
-
-  private expired(frame: QueuedFrame): void {
-    this.dropped(frame, 'ORRERY_QUEUE_EXPIRED', `queued longer than queue.ttlMs (${this.opts.queue.ttlMs} ms); not sent`);
-  }
-
-  /** Report a queue entry that will not be sent (a request rejects instead). */
-  private dropped(frame: QueuedFrame, code: OrreryErrorCode, message: string): void {
-    if (frame.requestId !== undefined) {
-      this.requests.fail(frame.requestId, code === 'ORRERY_QUEUE_OVERFLOW' ? 'QUEUE_OVERFLOW' : 'CLOSED', message, code);
-      return;
-    }
-    const dropped = frame.message as ClientMessage<AnyProtocol>;
-    this.emitError({ error: new OrreryError(code, `message "${dropped.name}" ${message}`), message: dropped });
   }
 
   private assertUsable(): void {
