@@ -47,6 +47,7 @@ export type {
   RegistryNamespace,
   UnregisterResult,
 } from './registry/types.js';
+export { createRegistryView } from './registry/view.js';
 export type { GroupRegistry, Registrant, Registry, UniqueRegistry } from './registry/view.js';
 export { OrreryError, isOrreryError, CloseCode } from '@orrery/protocol';
 export type { OrreryErrorCode } from '@orrery/protocol';
