@@ -69,9 +69,12 @@ export class FaultReporter {
     this.safe('info', message, fields);
   }
 
-  /** Forget the rate-limit windows (after recovery, the next fault is news again). */
-  reset(): void {
+  /** Forget the rate-limit windows (after recovery, the next fault is news again); returns how many warnings were left out. */
+  reset(): number {
+    let suppressed = 0;
+    for (const entry of this.last.values()) suppressed += entry.suppressed;
     this.last.clear();
+    return suppressed;
   }
 
   private safe(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields: LogFields): void {

@@ -18,6 +18,7 @@ export class InFlight {
   private bounded = 0;
   private seq = 0;
   private timer: NodeJS.Timeout | undefined;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly max: number, private readonly timeoutMs: number) {}
 
@@ -55,12 +56,19 @@ export class InFlight {
     });
   }
 
+  /** Resolves when no call is waiting (every call ends by `timeoutMs` at the latest). */
+  idle(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   /** Reject everything still waiting (on close). */
   abandonAll(reason: string): void {
     const all = [...this.pending.values()];
     this.pending.clear();
     this.bounded = 0;
     for (const p of all) p.reject(new InFlightError(reason));
+    for (const w of this.idleWaiters.splice(0)) w();
     this.disarm();
   }
 
@@ -70,6 +78,7 @@ export class InFlight {
     if (p === undefined) return false;
     this.pending.delete(id);
     if (p.bounded) this.bounded--;
+    if (this.pending.size === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
     return true;
   }
 

@@ -250,8 +250,8 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
     const previous = this.state;
     this.state = 'ready';
     if (previous === 'unavailable') {
-      this.faults.reset();
-      this.faults.info('registry reconnected to Redis and re-asserted its names and groups', {});
+      const suppressed = this.faults.reset();
+      this.faults.info('registry reconnected to Redis and re-asserted its names and groups', { suppressedWarnings: suppressed });
     }
     for (const w of this.readyWaiters.splice(0)) w.resolve();
   }
@@ -268,6 +268,8 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
     this.lease.stop();
     for (const view of this.views.values()) view.clear();
     if (this.fatalError === undefined) {
+      // Let calls already sent land first, so that none re-creates a name after the retire.
+      await this.inflight.idle();
       // Free this node's names and counts now rather than at lease expiry (best effort).
       await Promise.allSettled(Array.from({ length: this.keys.buckets }, (_, b) =>
         this.inflight.run(() => this.link.run(RETIRE, [this.keys.nodesKey(b)], [this.keys.tag(b), this.nodeId]))));

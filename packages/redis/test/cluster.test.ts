@@ -77,6 +77,23 @@ describe('Redis Cluster (3 masters)', () => {
     }
   });
 
+  it('publishes in flight together arrive in order on another node, for groups on every shard', async () => {
+    const A = await node();
+    const B = await node();
+    const groups = ['fifo-a', 'fifo-b', 'fifo-c', 'fifo-d', 'fifo-e', 'fifo-f'];
+    const members = groups.map((g) => member(g));
+    for (const [i, g] of groups.entries()) await A.namespace('chat').join(g, members[i]!);
+    expect((await groupChannelsPerMaster()).map((channels) => channels.length > 0)).toEqual([true, true, true]);
+    const rb = B.namespace('chat');
+    const sends: Promise<number>[] = [];
+    for (let n = 0; n < 300; n++) for (const g of groups) sends.push(rb.publish(g, n));
+    expect(new Set(await Promise.all(sends))).toEqual(new Set([1]));
+    for (const m of members) {
+      await m.waitFor(300, 5_000);
+      expect(m.received).toEqual(Array.from({ length: 300 }, (_, n) => n));
+    }
+  });
+
   it('a master that restarts empty: the nodes re-assert what lived on it', async () => {
     const A = await node();
     const B = await node();

@@ -1,6 +1,7 @@
 /**
- * Faults of one Redis, in-process: Redis gone, Redis hung, Redis restarted empty, garbage on
- * our channels, unawaited failing calls, and the bounds that keep a node from buffering.
+ * One Redis, in-process: faults (Redis gone, hung, restarted empty), garbage on our channels,
+ * unawaited failing calls, the bounds that keep a node from buffering, ordering across
+ * nodes, and subscriptions that follow local membership.
  */
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -203,6 +204,36 @@ describe('bad input from Redis and from callers', () => {
     expect(other.status).toBe('failed');
     await expect(other.namespace('chat').publish('room', 1)).rejects.toSatisfy((err: unknown) => isOrreryError(err, 'ORRERY_INVALID_OPTIONS'));
     expect(logger.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+  });
+});
+
+describe('ordering across nodes', () => {
+  it('publishes in flight together arrive in order on every other node (FIFO per publisher)', async () => {
+    const A = await node();
+    const B = await node();
+    const C = await node();
+    const onA = member('a');
+    const onC = member('c');
+    await A.namespace('chat').join('seq', onA);
+    await C.namespace('chat').join('seq', onC);
+    const rb = B.namespace('chat');
+    const counts = await Promise.all(Array.from({ length: 2_000 }, (_, i) => rb.publish('seq', i)));
+    expect(new Set(counts)).toEqual(new Set([2]));
+    for (const m of [onA, onC]) {
+      await m.waitFor(2_000, 5_000);
+      expect(m.received).toEqual(Array.from({ length: 2_000 }, (_, i) => i));
+    }
+  });
+
+  it('register then removeMember in one tick leaves the name free cluster-wide', async () => {
+    const A = await node();
+    const B = await node();
+    const ra = A.namespace('chat');
+    const a = member('a');
+    const registered = ra.register('fleeting', a);
+    ra.removeMember(a);
+    expect(await registered).toBe('ok');
+    await eventually(async () => (await B.namespace('chat').register('fleeting', member('b'))) === 'ok', 'the name to be free');
   });
 });
 
