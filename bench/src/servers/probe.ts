@@ -1,0 +1,62 @@
+/**
+ * Measurements a server process takes of itself: memory after forced GC, and event-loop
+ * stalls (monitorEventLoopDelay plus a 10 ms timer-drift probe, which also catches a stall
+ * that the delay histogram's sampling would round).
+ */
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { CpuWindow } from '../common/hist.js';
+import type { MemorySample, StallSample } from '../common/protocol.js';
+
+const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Heap and RSS after three full collections (needs --expose-gc). */
+export async function memoryAfterGc(): Promise<MemorySample> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) throw new Error('the server runs without --expose-gc; memory figures need it');
+  for (let i = 0; i < 3; i++) {
+    gc();
+    await tick();
+  }
+  const m = process.memoryUsage();
+  return { heapUsed: m.heapUsed, rss: m.rss, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+const DRIFT_INTERVAL_MS = 10;
+
+/** Event-loop stall measurement over a window. */
+export class StallProbe {
+  private histogram: IntervalHistogram | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private maxDrift = 0;
+  private readonly cpu = new CpuWindow();
+
+  start(): void {
+    this.stop();
+    this.histogram = monitorEventLoopDelay({ resolution: 10 });
+    this.histogram.enable();
+    this.maxDrift = 0;
+    let last = performance.now();
+    this.timer = setInterval(() => {
+      const now = performance.now();
+      const drift = now - last - DRIFT_INTERVAL_MS;
+      if (drift > this.maxDrift) this.maxDrift = drift;
+      last = now;
+    }, DRIFT_INTERVAL_MS);
+    this.cpu.start();
+  }
+
+  stop(): StallSample {
+    const h = this.histogram;
+    const sample: StallSample = {
+      maxDelayMs: h === undefined ? 0 : h.max / 1e6,
+      p99DelayMs: h === undefined ? 0 : h.percentile(99) / 1e6,
+      maxDriftMs: Math.max(0, this.maxDrift),
+      cpu: this.cpu.stop(),
+    };
+    h?.disable();
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.histogram = undefined;
+    this.timer = undefined;
+    return sample;
+  }
+}
