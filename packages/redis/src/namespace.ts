@@ -55,6 +55,8 @@ export interface BucketState {
 
 const RESOLVED_OK: Promise<'ok'> = Promise.resolve('ok');
 const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
+/** Writes that mirror a give-up do not count against maxInFlight (see ExecOptions). */
+const UNBOUNDED = { bounded: false } as const;
 
 export class RedisNamespace implements RegistryNamespace {
   private readonly names = new Map<string, NameEntry>();
@@ -142,7 +144,7 @@ export class RedisNamespace implements RegistryNamespace {
     const local = entry === undefined ? 0 : entry.members.size;
     // Encoded once; sent before the local deliveries so the remote hop starts at once.
     const remote = this.core.exec('publish', PUBLISH, bucket, [key], [channel, encodeGroup(this.core.nodeId, message)],
-      `; the ${local} member(s) on this node received the message, members on other nodes did not`);
+      { detail: `; the ${local} member(s) on this node received the message, members on other nodes did not` });
     if (entry !== undefined) for (const member of entry.members) this.core.deliver(member, message);
     return handled(remote.then((others) => others + local));
   }
@@ -278,12 +280,12 @@ export class RedisNamespace implements RegistryNamespace {
       this.core.subscriptions.release(entry.channel);
     }
     return this.mirror(entry.bucket, () =>
-      this.core.exec('leave', GROUP_COUNT, entry.bucket, [entry.key], [entry.members.size]));
+      this.core.exec('leave', GROUP_COUNT, entry.bucket, [entry.key], [entry.members.size], UNBOUNDED));
   }
 
   private mirrorUnregister(entry: NameEntry): Promise<void> {
     return this.mirror(entry.bucket, () =>
-      this.core.exec('unregister', UNREGISTER, entry.bucket, [entry.key], [entry.member.id]));
+      this.core.exec('unregister', UNREGISTER, entry.bucket, [entry.key], [entry.member.id], UNBOUNDED));
   }
 
   /** Update Redis after a local give-up; never rejects (a failure leaves the bucket to the next sync). */

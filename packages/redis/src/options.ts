@@ -53,8 +53,11 @@ export interface RedisRegistryOptions {
    */
   commandTimeoutMs?: number;
   /**
-   * Most Redis calls in flight at once on this node; one more fails at once with
-   * `ORRERY_REGISTRY_UNAVAILABLE` instead of queueing (no unbounded buffering).
+   * Most application calls (`register`, `sendMessage`, `join`, `publish`) waiting for Redis at
+   * once on this node; one more fails at once with `ORRERY_REGISTRY_UNAVAILABLE` instead of
+   * queueing (no unbounded buffering). The node's own housekeeping and the writes that mirror
+   * a `leave` / `unregister` / connection end are not counted: they are bounded by what the
+   * node holds.
    * @default 10_000
    */
   maxInFlight?: number;

@@ -5,7 +5,7 @@
 import { OrreryError, isOrreryError } from '@orrery/protocol';
 import type { RegistryBackend, RegistryMember, RegistryNamespace } from '@orrery/server';
 import { decodePayload } from './codec.js';
-import type { ChannelOwner, NodeCore } from './core.js';
+import type { ChannelOwner, ExecOptions, NodeCore } from './core.js';
 import { FaultReporter, closedError, unavailable } from './faults.js';
 import { InFlight } from './inflight.js';
 import { KeyLayout } from './keys.js';
@@ -142,14 +142,15 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
     return this.closing !== undefined;
   }
 
-  exec(op: string, script: Script, bucket: number, keys: readonly string[], args: readonly (string | number)[], detail = ''): Promise<number> {
+  exec(op: string, script: Script, bucket: number, keys: readonly string[], args: readonly (string | number)[], options: ExecOptions = {}): Promise<number> {
+    const { detail = '', bounded = true } = options;
     const allKeys = [this.keys.nodesKey(bucket), ...keys];
     const argv = [this.keys.tag(bucket), this.nodeId, ...args];
-    return this.call(op, script, allKeys, argv, detail).then(async (answer) => {
+    return this.call(op, script, allKeys, argv, detail, bounded).then(async (answer) => {
       if (answer !== -1) return Number(answer);
       await this.lease.requestSync(bucket).catch((err: unknown) => { throw this.wrap(op, err, detail); });
       if (script.afterSync === 'synced') return 1;
-      const again = await this.call(op, script, allKeys, argv, detail);
+      const again = await this.call(op, script, allKeys, argv, detail, bounded);
       if (again === -1) throw this.wrap(op, new Error('this node could not renew its lease'), detail);
       return Number(again);
     });
