@@ -25,10 +25,12 @@ export interface DirectPayload {
   readonly message: unknown;
 }
 
+/** Encode a group message (once per publish). */
 export function encodeGroup(origin: string, message: unknown): string {
   return JSON.stringify(['g', origin, message]);
 }
 
+/** Encode a `sendMessage` delivery. */
 export function encodeDirect(ns: string, name: string, message: unknown): string {
   return JSON.stringify(['d', ns, name, message]);
 }

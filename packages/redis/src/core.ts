@@ -28,6 +28,7 @@ export interface ChannelOwner {
   readonly group: string;
 }
 
+/** The node-level services a {@link RedisNamespace} uses. */
 export interface NodeCore {
   readonly nodeId: string;
   readonly keys: KeyLayout;

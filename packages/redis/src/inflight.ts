@@ -13,6 +13,7 @@ interface Pending {
 /** Why a call was refused or abandoned. */
 export class InFlightError extends Error {}
 
+/** The in-flight bound and timeout of one node's Redis calls. */
 export class InFlight {
   private readonly pending = new Map<number, Pending>();
   private bounded = 0;

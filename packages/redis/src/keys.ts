@@ -47,30 +47,37 @@ export class KeyLayout {
     return `${this.tags[0]!}layout`;
   }
 
+  /** The bucket of a name or group in namespace `ns`. */
   bucketOf(ns: string, name: string): number {
     return fnv1a(`${ns}\u0000${name}`) % this.buckets;
   }
 
+  /** `{prefix:b}:`, the start of every key and channel of bucket `b`. */
   tag(bucket: number): string {
     return this.tags[bucket]!;
   }
 
+  /** The bucket's lease hash (KEYS[1] of every bucket script). */
   nodesKey(bucket: number): string {
     return `${this.tags[bucket]!}nodes`;
   }
 
+  /** The key holding a unique name's owner. */
   nameKey(bucket: number, ns: string, name: string): string {
     return `${this.tags[bucket]!}n:${ns.length}:${ns}:${name}`;
   }
 
+  /** The hash of a group's per-node member counts. */
   groupKey(bucket: number, ns: string, group: string): string {
     return `${this.tags[bucket]!}g:${ns.length}:${ns}:${group}`;
   }
 
+  /** The shard channel of a group's messages. */
   groupChannel(bucket: number, ns: string, group: string): string {
     return `${this.tags[bucket]!}c:${ns.length}:${ns}:${group}`;
   }
 
+  /** The shard channel of `sendMessage` deliveries to `nodeId` in this bucket. */
   inboxChannel(bucket: number, nodeId: string): string {
     return `${this.tags[bucket]!}i:${nodeId}`;
   }

@@ -34,6 +34,7 @@ export interface LeaseHost {
   fatal(error: OrreryError): void;
 }
 
+/** Heartbeats, syncs and the dirty-bucket bookkeeping of one node. */
 export class LeaseKeeper {
   private readonly dirty = new Set<number>();
   private readonly syncing = new Map<number, Promise<void>>();

@@ -58,6 +58,7 @@ const RESOLVED_TRUE: Promise<boolean> = Promise.resolve(true);
 /** Writes that mirror a give-up do not count against maxInFlight (see ExecOptions). */
 const UNBOUNDED = { bounded: false } as const;
 
+/** One route's namespace on one node (see the module comment for the rules). */
 export class RedisNamespace implements RegistryNamespace {
   private readonly names = new Map<string, NameEntry>();
   private readonly groups = new Map<string, GroupEntry>();

@@ -17,6 +17,7 @@ interface ChannelState {
   promise: Promise<void>;
 }
 
+/** The wanted shard channels of one node. */
 export class Subscriptions {
   private readonly wanted = new Map<string, ChannelState>();
   private readonly releasing = new Set<string>();
