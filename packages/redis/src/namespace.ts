@@ -119,8 +119,11 @@ export class RedisNamespace implements RegistryNamespace {
     }
     entry.members.add(member);
     this.memberEntry(member).groups.add(group);
+    const joining = entry.joining;
     const joined = handled(this.confirmJoin(group, entry, member));
-    entry.joining.set(member, joined);
+    joining.set(member, joined);
+    const settled = (): void => { if (joining.get(member) === joined) joining.delete(member); };
+    joined.then(settled, settled);
     return joined;
   }
 
@@ -261,8 +264,6 @@ export class RedisNamespace implements RegistryNamespace {
         void this.dropMembership(group, entry, member);
       }
       throw this.core.wrap('join', err);
-    } finally {
-      entry.joining.delete(member);
     }
   }
 
