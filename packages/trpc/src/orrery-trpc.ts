@@ -141,52 +141,62 @@ export function orreryTrpc<P extends AnyProtocol, K extends string = 'orrery'>(o
     throw new OrreryError('ORRERY_INVALID_OPTIONS', 'orreryTrpc: protocol must be made by defineProtocol(...)');
   }
   const key = options.contextKey ?? ('orrery' as K);
-  const settings = options.subscriptions ?? {};
   const resolve = registryResolver(protocol, options.registry);
-  const active = new Set<AnySubscription>();
-  const check = messageCheck(protocol, settings.validate ?? true);
-  let closed = false;
-
-  const subscribe = (group: string, opts: SubscribeOptions<P> = {}, mapError?: (error: unknown) => unknown): AnySubscription => {
-    if (closed) throw new OrreryError('ORRERY_SERVER_CLOSED', 'subscriptions are closed (the server is shutting down); subscribe on another node');
-    const track = opts.track;
-    const deps: SubscriptionDeps<unknown> = {
-      registry: resolve().raw,
-      check,
-      map: track === undefined ? identity : (message) => tracked(track(message as ServerMessage<P>), message),
-      mapError,
-      onEnd: (subscription) => active.delete(subscription),
-    };
-    const subscription = new GroupSubscription(deps, group, {
-      maxBuffered: settings.maxBuffered,
-      maxBacklogBytes: settings.maxBacklogBytes,
-      ...opts,
-    });
-    if (!subscription.closed) active.add(subscription);
-    return subscription;
-  };
-
-  const base = contextOf(protocol, resolve, subscribe);
-  const t = initTRPC.create();
-  const procedure = t.procedure.use(async (opts) => {
+  const subscriptions = new Subscriptions(protocol, resolve, options.subscriptions ?? {});
+  const subscribe: Subscribe<P> = (group, opts, mapError) => subscriptions.open(group, opts, mapError);
+  const procedure = initTRPC.create().procedure.use(async (opts) => {
     const ctx = { [key]: contextOf(protocol, resolve, subscribe, { signal: opts.signal }) } as OrreryContextOf<P, K>;
     const result = await opts.next({ ctx });
     if (result.ok) return result;
     const error = recodedError(result.error);
     return error === undefined ? result : { ...result, error };
   }) as unknown as OrreryProcedure<P, K>;
-
-  return Object.assign(base, {
-    procedure,
-    get activeSubscriptions(): number {
-      return active.size;
-    },
-    closeSubscriptions(): void {
-      closed = true;
-      const error = new OrreryError('ORRERY_SERVER_CLOSED', 'the server is shutting down; subscribe again (on another node)');
-      for (const subscription of [...active]) subscription.fail(error);
-    },
+  // Getters stay getters: defineProperties, not Object.assign (which would copy their values).
+  return Object.defineProperties(contextOf(protocol, resolve, subscribe), {
+    procedure: { value: procedure, enumerable: true },
+    activeSubscriptions: { get: () => subscriptions.active.size, enumerable: true },
+    closeSubscriptions: { value: () => subscriptions.close(), enumerable: true },
   }) as OrreryTrpc<P, K>;
+}
+
+/** The live subscriptions of one `orreryTrpc`, and how new ones are made. */
+class Subscriptions<P extends AnyProtocol> {
+  readonly active = new Set<AnySubscription>();
+  private readonly check: (message: unknown) => void;
+  private closed = false;
+
+  constructor(
+    protocol: P,
+    private readonly resolve: () => ResolvedRegistry<P>,
+    private readonly settings: SubscriptionSettings,
+  ) {
+    this.check = messageCheck(protocol, settings.validate ?? true);
+  }
+
+  open(group: string, opts: SubscribeOptions<P> = {}, mapError?: (error: unknown) => unknown): AnySubscription {
+    if (this.closed) throw new OrreryError('ORRERY_SERVER_CLOSED', 'subscriptions are closed (the server is shutting down); subscribe on another node');
+    const track = opts.track;
+    const deps: SubscriptionDeps<unknown> = {
+      registry: this.resolve().raw,
+      check: this.check,
+      map: track === undefined ? identity : (message) => tracked(track(message as ServerMessage<P>), message),
+      mapError,
+      onEnd: (subscription) => this.active.delete(subscription),
+    };
+    const subscription = new GroupSubscription(deps, group, {
+      ...opts,
+      maxBuffered: opts.maxBuffered ?? this.settings.maxBuffered,
+      maxBacklogBytes: opts.maxBacklogBytes ?? this.settings.maxBacklogBytes,
+    });
+    if (!subscription.closed) this.active.add(subscription);
+    return subscription;
+  }
+
+  close(): void {
+    this.closed = true;
+    const error = new OrreryError('ORRERY_SERVER_CLOSED', 'the server is shutting down; subscribe again (on another node)');
+    for (const subscription of [...this.active]) subscription.fail(error);
+  }
 }
 
 type Subscribe<P extends AnyProtocol> = (group: string, opts?: SubscribeOptions<P>, mapError?: (error: unknown) => unknown) => AnySubscription;

@@ -1,16 +1,16 @@
 /**
  * Two server processes (A and B) on one Redis, each serving the chat's tRPC router over the
  * standalone HTTP adapter and its websocket route on one port. Real tRPC clients with tRPC's
- * own links (httpBatchLink, httpSubscriptionLink over SSE) and real websocket connections.
+ * own links (httpBatchLink, httpSubscriptionLink over SSE) and typed websocket clients
+ * (`@orrery/client`).
  */
 import { request } from 'node:http';
 import type { ServerMessage } from '@orrery/protocol';
-import type { TestClient } from '@orrery/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../../redis/test/support/helpers.js';
 import { startRedis, type RedisProcess } from '../../redis/test/support/redis-servers.js';
 import type { Chat } from './support/chat.js';
-import { chatTrpcClient, Inbox, joinChat, leaveChat } from './support/clients.js';
+import { chatTrpcClient, Inbox, joinChat, leaveChat, type ChatConnection } from './support/clients.js';
 import { startTrpcNode, type TrpcNode } from './support/processes.js';
 
 let redis: RedisProcess | undefined;
@@ -27,11 +27,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-type SaidFrame = { t: 'msg'; n: 'said'; d: { from: string; text: string; at: number } };
-
-async function expectSaid(client: TestClient, from: string, text: string): Promise<void> {
-  const frame = await client.nextJson<SaidFrame>();
-  expect(frame).toEqual({ t: 'msg', n: 'said', d: { from, text, at: expect.any(Number) } });
+async function expectSaid(connection: ChatConnection, from: string, text: string): Promise<void> {
+  expect(await connection.inbox.next()).toEqual({ name: 'said', data: { from, text, at: expect.any(Number) } });
 }
 
 async function localMemberships(node: TrpcNode): Promise<number> {
@@ -49,7 +46,7 @@ describe('tRPC procedures across two processes on Redis', () => {
       await expectSaid(bob, 'system', 'hello from A');
 
       expect(await trpcA.whisper.mutate({ to: 'bob', text: 'psst' })).toBe(true);
-      expect(await bob.nextJson()).toEqual({ t: 'msg', n: 'notice', d: { text: 'psst' } });
+      expect(await bob.inbox.next()).toEqual({ name: 'notice', data: { text: 'psst' } });
       expect(await trpcA.whisper.mutate({ to: 'nobody', text: 'psst' })).toBe(false);
 
       // The whisper went to bob only: ann's next frame is the next broadcast.
@@ -57,7 +54,8 @@ describe('tRPC procedures across two processes on Redis', () => {
       await expectSaid(ann, 'system', 'second');
       await expectSaid(bob, 'system', 'second');
     } finally {
-      await Promise.all([leaveChat(ann), leaveChat(bob)]);
+      leaveChat(ann);
+      leaveChat(bob);
     }
   });
 
@@ -73,7 +71,7 @@ describe('tRPC procedures across two processes on Redis', () => {
       expect(await inbox.at(0)).toEqual({ name: 'notice', data: { text: 'joined garden' } });
       expect(await localMemberships(a)).toBe(1);
 
-      ann.send(JSON.stringify({ t: 'msg', n: 'say', d: { text: 'hi from B' } }));
+      ann.client.send('say', { text: 'hi from B' });
       await expectSaid(ann, 'ann-garden', 'hi from B');
       expect(await inbox.at(1)).toEqual({ name: 'said', data: { from: 'ann-garden', text: 'hi from B', at: expect.any(Number) } });
 
@@ -88,7 +86,7 @@ describe('tRPC procedures across two processes on Redis', () => {
     expect(await trpcA.announce.mutate({ room: 'garden', text: 'after' })).toBe(1);
     expect(await trpcB.announce.mutate({ room: 'garden', text: 'after, from B' })).toBe(1);
     expect(errors).toEqual([]);
-    await leaveChat(ann);
+    leaveChat(ann);
   });
 
   it('a subscription iterated with for await leaves the group when its AbortSignal aborts', async () => {
@@ -106,7 +104,7 @@ describe('tRPC procedures across two processes on Redis', () => {
     abort.abort();
     await eventually(async () => (await localMemberships(a)) === 0, 'the subscription to leave the group on A');
     expect(await trpcA.announce.mutate({ room: 'pond', text: 'after' })).toBe(1);
-    await leaveChat(cat);
+    leaveChat(cat);
   });
 
   it('a subscription whose socket drops leaves the group', async () => {

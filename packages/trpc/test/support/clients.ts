@@ -1,13 +1,14 @@
 /**
  * Clients of the tests: tRPC's own client with its own links (httpBatchLink for queries and
  * mutations, httpSubscriptionLink over SSE for subscriptions, with the `eventsource`
- * package as Node 20 has no EventSource), and orrery.v1 websocket connections to the chat.
+ * package as Node 20 has no EventSource), and typed websocket clients of the chat
+ * (`@orrery/client`).
  */
-import { connectTestClient, type TestClient } from '@orrery/server/testing';
+import { createWebsocketClient, type WebsocketClient } from '@orrery/client';
+import type { ServerMessage } from '@orrery/protocol';
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { EventSource } from 'eventsource';
-import { expect } from 'vitest';
-import type { ChatRouter } from './chat.js';
+import { chat, type Chat, type ChatRouter } from './chat.js';
 
 type Fetch = typeof globalThis.fetch;
 
@@ -24,17 +25,32 @@ export function chatTrpcClient(url: string, fetch?: Fetch) {
   });
 }
 
-/** A websocket connection to `/chat` in `room` as `name`, past its welcome frame. */
-export async function joinChat(chatUrl: string, room: string, name: string): Promise<TestClient> {
-  const client = await connectTestClient(`${chatUrl}?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`, { protocols: ['orrery.v1'] });
-  expect(await client.nextJson()).toEqual({ t: 'welcome' });
-  return client;
+/** A typed websocket client of the chat (`@orrery/client`) and what it received, in order. */
+export interface ChatConnection {
+  readonly client: WebsocketClient<Chat>;
+  readonly inbox: Inbox<ServerMessage<Chat>>;
 }
 
-/** Close a websocket connection and wait for the close. */
-export async function leaveChat(client: TestClient): Promise<void> {
-  client.close(1000);
-  await client.closed;
+/** Connect to `/chat` in `room` as `name` and wait until open (the server's init has joined the room). */
+export async function joinChat(chatUrl: string, room: string, name: string): Promise<ChatConnection> {
+  const client = createWebsocketClient(chat, { url: chatUrl, params: { room, name }, reconnect: false });
+  const inbox = new Inbox<ServerMessage<Chat>>();
+  client.on('said', (data) => inbox.push({ name: 'said', data }));
+  client.on('notice', (data) => inbox.push({ name: 'notice', data }));
+  await new Promise<void>((resolve, reject) => {
+    const stop = client.subscribe((state) => {
+      if (state.status === 'open') resolve();
+      else if (state.status === 'closed') reject(state.error ?? new Error('closed before open'));
+      else return;
+      stop();
+    });
+  });
+  return { client, inbox };
+}
+
+/** Close a chat connection. */
+export function leaveChat(connection: ChatConnection): void {
+  connection.client.close();
 }
 
 /** Values pushed by a callback, awaited one by one. */
@@ -46,6 +62,8 @@ export class Inbox<T> {
     this.items.push(item);
     for (const wake of this.waiters.splice(0)) wake();
   };
+
+  private cursor = 0;
 
   /** Everything received so far. */
   get all(): readonly T[] {
@@ -64,5 +82,10 @@ export class Inbox<T> {
       });
     }
     return this.items[index]!;
+  }
+
+  /** The item after the one the previous `next()` returned. */
+  next(timeoutMs?: number): Promise<T> {
+    return this.at(this.cursor++, timeoutMs);
   }
 }
