@@ -62,6 +62,8 @@ class OrreryClient implements SocketOwner, InboundTarget {
   private readonly endpoint: EndpointOptions;
   private readonly Impl: WebsocketConstructor;
   private readonly store = new StateStore({ status: 'closed', attempt: 0 }, reportListenerError);
+  /** Bound, so it can be handed around (`useSyncExternalStore(client.subscribe, …)`). */
+  readonly subscribe = (listener: StateListener): (() => void) => this.store.subscribe(listener);
   private readonly outbox: Outbox;
   private readonly inbound: InboundDispatcher;
   private readonly heartbeat: HeartbeatMonitor | undefined;
@@ -323,9 +325,6 @@ class OrreryClient implements SocketOwner, InboundTarget {
     };
   }
 
-  subscribe(listener: StateListener): () => void {
-    return this.store.subscribe(listener);
-  }
 
   private emitError(event: ClientErrorEvent<AnyProtocol>): void {
     for (const listener of this.errorListeners) {

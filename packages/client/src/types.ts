@@ -82,8 +82,11 @@ export interface WebsocketClient<P extends AnyProtocol> {
   off<N extends ServerMessageName<P>>(name: N, listener: MessageListener<P, N>): void;
   /** Listen to error events; returns a function that removes the listener. */
   onError(listener: (event: ClientErrorEvent<P>) => void): () => void;
-  /** Listen to state changes; returns a function that removes the listener. */
-  subscribe(listener: StateListener): () => void;
+  /**
+   * Listen to state changes; returns a function that removes the listener. Bound to the
+   * client, so `useSyncExternalStore(client.subscribe, () => client.state)` works.
+   */
+  readonly subscribe: (listener: StateListener) => () => void;
   /** Connect (with `autoConnect: false`, or again after `closed`); when waiting to retry, retry now. */
   connect(): void;
   /** Drop the current connection and connect again at once (e.g. after a token refresh). */

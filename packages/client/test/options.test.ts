@@ -83,3 +83,16 @@ describe('OfflineQueue', () => {
     expect(q.drain().map((f) => f.text)).toEqual(Array.from({ length: 100 }, (_, i) => String(400 + i)));
   });
 });
+
+describe('subscribe', () => {
+  it('is bound to the client (for useSyncExternalStore)', () => {
+    const client = createWebsocketClient(chat, { url: 'ws://127.0.0.1:9/chat', autoConnect: false });
+    const { subscribe } = client;
+    const seen: string[] = [];
+    const off = subscribe((s) => seen.push(s.status));
+    client.connect();
+    client.close();
+    off();
+    expect(seen).toEqual(['connecting', 'closed']);
+  });
+});
