@@ -6,23 +6,30 @@
  */
 import { createWebsocketClient, type WebsocketClient } from '@orrery/client';
 import type { ServerMessage } from '@orrery/protocol';
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCLink } from '@trpc/client';
+import type { AnyTRPCRouter } from '@trpc/server';
 import { EventSource } from 'eventsource';
 import { chat, type Chat, type ChatRouter } from './chat.js';
 
 type Fetch = typeof globalThis.fetch;
 
-/** A tRPC client of the chat router at `url` (e.g. `http://127.0.0.1:PORT/trpc`); `fetch` replaces the network. */
-export function chatTrpcClient(url: string, fetch?: Fetch) {
-  return createTRPCClient<ChatRouter>({
-    links: [
-      splitLink({
-        condition: (op) => op.type === 'subscription',
-        true: httpSubscriptionLink({ url, EventSource, eventSourceOptions: fetch === undefined ? {} : { fetch } }),
-        false: httpBatchLink({ url, fetch }),
-      }),
-    ],
+/** tRPC's links for a router without a transformer: httpBatchLink, and httpSubscriptionLink for subscriptions. */
+function links(url: string, fetch: Fetch | undefined): TRPCLink<ChatRouter> {
+  return splitLink({
+    condition: (op) => op.type === 'subscription',
+    true: httpSubscriptionLink({ url, EventSource, eventSourceOptions: fetch === undefined ? {} : { fetch } }),
+    false: httpBatchLink({ url, fetch }),
   });
+}
+
+/** A tRPC client of router `R` (no transformer) at `url`, e.g. `http://127.0.0.1:PORT/trpc`; `fetch` replaces the network. */
+export function trpcClient<R extends AnyTRPCRouter>(url: string, fetch?: Fetch) {
+  return createTRPCClient<R>({ links: [links(url, fetch) as unknown as TRPCLink<R>] });
+}
+
+/** A tRPC client of the chat router. */
+export function chatTrpcClient(url: string, fetch?: Fetch) {
+  return trpcClient<ChatRouter>(url, fetch);
 }
 
 /** A typed websocket client of the chat (`@orrery/client`) and what it received, in order. */
