@@ -4,12 +4,12 @@
  * rate limit, history.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWebsocketServer, route, type LogFields, type Logger, type WebsocketServer } from '@orrery/server';
+import { createWebsocketServer, route, type WebsocketServer } from '@orrery/server';
+import { quiet } from './quiet-logger.js';
 import { connectTestClient, type TestClient } from '@orrery/server/testing';
 import { chatHandler } from '../server/chat-handler.js';
 import { memoryHistory, type HistoryStore } from '../server/history.js';
 
-const quiet: Logger = { debug() {}, info() {}, warn(_m: string, _f: LogFields) {}, error() {} };
 
 let server: WebsocketServer;
 let history: HistoryStore;

@@ -3,7 +3,7 @@
  * is online on the right. At phone width the side panels become drawers opened from the
  * room's header. Rendering only; the session decides what to show.
  */
-import { DEFAULT_ROOMS, firstProblem, RoomName } from '../shared/chat-protocol.js';
+import { DEFAULT_ROOMS, firstProblem, MessageText, RoomName } from '../shared/chat-protocol.js';
 import { clock, h, replaceChildren } from '../ui/dom.js';
 import { createComposer, type Composer } from './composer.js';
 import type { LogLine } from './message-log.js';
@@ -14,7 +14,10 @@ export interface ChatActions {
   send(text: string): void;
   switchRoom(room: string): void;
   changeNickname(): void;
-  announce(text: string): void;
+  /** Post a system message; resolves to the problem to show, if any. */
+  announce(text: string): Promise<string | undefined>;
+  /** Send a message that was not delivered again. */
+  retry(localId: string): void;
 }
 
 /** A notice above the lines: reconnecting, a refused message, an error. */
@@ -45,14 +48,19 @@ export class ChatView {
     const roomsToggle = h('button', { class: 'button secondary small panel-toggle', type: 'button', 'aria-controls': 'rooms' }, 'Rooms');
     const announceToggle = h('button', { class: 'button secondary small', type: 'button', id: 'announce-toggle', title: 'Post a system message to this room (tRPC mutation)' }, 'Announce');
     const rooms = h('aside', { class: 'side rooms', id: 'rooms', 'aria-label': 'Rooms' },
-      h('div', { class: 'side-title' }, 'Rooms'), this.roomList, this.buildNewRoom(), this.roomProblem,
+      h('div', { class: 'side-head' }, h('div', { class: 'side-title' }, 'Rooms'), this.closeButton()), this.roomList, this.buildNewRoom(), this.roomProblem,
       h('div', { class: 'side-title' }, 'You'),
       h('div', { class: 'person-you' }, this.you, ' · ', this.link('Change nickname', () => actions.changeNickname())));
-    const people = h('aside', { class: 'side people', id: 'people', 'aria-label': 'Online' }, this.peopleTitle, this.peopleList);
+    const people = h('aside', { class: 'side people', id: 'people', 'aria-label': 'Online' },
+      h('div', { class: 'side-head' }, this.peopleTitle, this.closeButton()), this.peopleList);
     const room = h('section', { class: 'room', 'aria-labelledby': 'room-title' },
       h('div', { class: 'room-head' }, roomsToggle, this.title, announceToggle, this.peopleToggle),
       this.banner, this.announceForm, this.lines, this.composer.element);
     this.element = h('div', { class: 'chat', id: 'chat', 'data-panel': '' }, rooms, room, people);
+    this.lines.addEventListener('click', (event) => {
+      const target = (event.target as Element).closest<HTMLElement>('[data-retry]');
+      if (target?.dataset.retry !== undefined) actions.retry(target.dataset.retry);
+    });
 
     roomsToggle.addEventListener('click', () => this.togglePanel('rooms'));
     this.peopleToggle.addEventListener('click', () => this.togglePanel('people'));
@@ -99,6 +107,11 @@ export class ChatView {
         p.tabs > 1 ? h('span', { class: 'person-tabs' }, `${p.tabs} tabs`) : null)));
   }
 
+  /** Dim the online list while it may be out of date (not connected). */
+  setPeopleStale(stale: boolean): void {
+    this.peopleList.classList.toggle('stale', stale);
+  }
+
   /** Show or clear the banner above the lines. */
   setBanner(banner: Banner | undefined): void {
     this.banner.hidden = banner === undefined;
@@ -109,6 +122,15 @@ export class ChatView {
   /** Show or clear a problem under the composer. */
   setComposerProblem(text: string | undefined): void {
     this.composer.setProblem(text);
+  }
+
+  /** The × of a drawer (phone width only). */
+  private closeButton(): HTMLButtonElement {
+    const button = h('button', { class: 'button secondary small drawer-close', type: 'button', 'aria-label': 'Close' }, '×');
+    button.addEventListener('click', () => {
+      this.element.dataset.panel = '';
+    });
+    return button;
   }
 
   private togglePanel(panel: 'rooms' | 'people'): void {
@@ -133,13 +155,21 @@ export class ChatView {
 
   private buildAnnounce(): HTMLFormElement {
     const input = h('input', { class: 'input', name: 'announcement', placeholder: 'System message to everyone in this room', 'aria-label': 'System message' });
-    const form = h('form', { class: 'announce', id: 'announce-form', hidden: true, autocomplete: 'off' }, input, h('button', { class: 'button small', type: 'submit' }, 'Post'));
+    const problem = h('span', { class: 'hint over', id: 'announce-problem', role: 'alert' });
+    const form = h('form', { class: 'announce', id: 'announce-form', hidden: true, autocomplete: 'off' },
+      input, h('button', { class: 'button small', type: 'submit' }, 'Post'), problem);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      if (input.value.trim() === '') return;
-      this.actions.announce(input.value);
-      input.value = '';
-      form.hidden = true;
+      const text = input.value;
+      const reason = firstProblem(MessageText, text);
+      problem.textContent = reason ?? '';
+      if (reason !== undefined) return;
+      void this.actions.announce(text).then((failure) => {
+        problem.textContent = failure ?? '';
+        if (failure !== undefined) return;
+        input.value = '';
+        form.hidden = true;
+      });
     });
     return form;
   }
@@ -163,5 +193,9 @@ function renderLine(line: LogLine, nick: string): HTMLLIElement {
       h('span', { class: 'msg-from' }, entry.from),
       h('span', { class: 'msg-time' }, line.state === 'pending' ? 'sending…' : clock(entry.at))),
     h('div', { class: 'msg-text' }, entry.text),
-    line.state === 'failed' ? h('div', { class: 'msg-error', role: 'alert' }, `Not sent: ${line.error ?? 'unknown error'}`) : null);
+    line.state === 'failed'
+      ? h('div', { class: 'msg-error', role: 'alert' },
+          `Not sent: ${line.error ?? 'unknown error'}`,
+          h('button', { class: 'link-button msg-retry', type: 'button', 'data-retry': line.localId }, 'Retry'))
+      : null);
 }

@@ -32,11 +32,22 @@ export class MessageLog {
     return localId;
   }
 
-  /** The server took the message: it is now line `id` (which the broadcast may have added already). */
-  confirm(localId: string, id: string, at: number): void {
+  /**
+   * The server took the message: it is now line `id` (which the broadcast may have added
+   * already). It keeps its place (the time it was written here), so a burst of your own
+   * messages stays in the order you wrote it, delivered or not.
+   */
+  confirm(localId: string, id: string): void {
     const line = this.lines.get(localId);
     this.lines.delete(localId);
-    if (line !== undefined && !this.lines.has(id)) this.lines.set(id, { state: 'delivered', entry: { ...line.entry, id, at } });
+    if (line !== undefined && !this.lines.has(id)) this.lines.set(id, { state: 'delivered', entry: { ...line.entry, id } });
+  }
+
+  /** Take a failed message off the list (to send it again); returns its text. */
+  remove(localId: string): string | undefined {
+    const line = this.lines.get(localId);
+    this.lines.delete(localId);
+    return line?.entry.text;
   }
 
   /** The message was not delivered: keep it on screen, marked, with the reason. */
