@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 async function node(): Promise<RedisRegistry> {
-  const n = redisRegistry({ cluster: cluster.nodes, leaseMs: 1_500, logger: new MemoryLogger() });
+  const n = redisRegistry({ cluster: cluster.nodes, leaseMs: 3_000, heartbeatMs: 500, commandTimeoutMs: 10_000, logger: new MemoryLogger() });
   nodes.push(n);
   await n.ready();
   return n;

@@ -10,7 +10,7 @@ import { startNodeProcess, type NodeProcess } from './support/node-processes.js'
 import { Peer } from './support/peer.js';
 import { startRedis, type RedisProcess } from './support/redis-servers.js';
 
-const LEASE_MS = 1_500;
+const LEASE_MS = 2_000;
 let redis: RedisProcess;
 let probe: Redis;
 let nodes: NodeProcess[] = [];

@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 async function node(options: RedisRegistryOptions = {}): Promise<RedisRegistry> {
-  const n = redisRegistry({ redis: redis.url, leaseMs: 1_500, commandTimeoutMs: 500, logger: new MemoryLogger(), ...options });
+  const n = redisRegistry({ redis: redis.url, leaseMs: 5_000, heartbeatMs: 500, commandTimeoutMs: 500, logger: new MemoryLogger(), ...options });
   nodes.push(n);
   await n.ready();
   return n;
@@ -209,9 +209,10 @@ describe('bad input from Redis and from callers', () => {
 
 describe('ordering across nodes', () => {
   it('publishes in flight together arrive in order on every other node (FIFO per publisher)', async () => {
-    const A = await node();
-    const B = await node();
-    const C = await node();
+    // A generous timeout: this is about order, and a loaded CI machine may be slow.
+    const A = await node({ commandTimeoutMs: 10_000 });
+    const B = await node({ commandTimeoutMs: 10_000 });
+    const C = await node({ commandTimeoutMs: 10_000 });
     const onA = member('a');
     const onC = member('c');
     await A.namespace('chat').join('seq', onA);
