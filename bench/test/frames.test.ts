@@ -86,14 +86,17 @@ describe('FrameParser', () => {
   const serverFrame = (data: Buffer): Buffer => frameOnce(data);
 
   it('reads frames split at every byte boundary, and several frames in one chunk', () => {
-    const payloads = [Buffer.from('a'), Buffer.alloc(300, 0x62), Buffer.alloc(70_000, 0x63), Buffer.from('')];
-    const wire = Buffer.concat(payloads.map((p) => serverFrame(p)));
-    for (const step of [1, 7, 4096, wire.length]) {
-      const got: string[] = [];
-      const parser = new FrameParser((opcode, buf, start, end) => got.push(`${opcode}:${buf.subarray(start, end).toString('latin1')}`));
-      for (let i = 0; i < wire.length; i += step) parser.push(wire.subarray(i, i + step));
-      expect(got).toEqual(payloads.map((p) => `${OP_TEXT}:${p.toString('latin1')}`));
-    }
+    const check = (payloads: Buffer[], steps: number[]): void => {
+      const wire = Buffer.concat(payloads.map((p) => serverFrame(p)));
+      for (const step of steps) {
+        const got: string[] = [];
+        const parser = new FrameParser((opcode, buf, start, end) => got.push(`${opcode}:${buf.subarray(start, end).toString('latin1')}`));
+        for (let i = 0; i < wire.length; i += step) parser.push(wire.subarray(i, i + step));
+        expect(got).toEqual(payloads.map((p) => `${OP_TEXT}:${p.toString('latin1')}`));
+      }
+    };
+    check([Buffer.from('a'), Buffer.alloc(300, 0x62), Buffer.from(''), Buffer.alloc(126, 0x64)], [1, 2, 3, 7, 1 << 20]);
+    check([Buffer.alloc(70_000, 0x63), Buffer.from('z')], [1000, 4096, 1 << 20]);
   });
 
   it('refuses a masked server frame and a fragmented control frame', () => {

@@ -11,10 +11,11 @@ import type { CpuSample, LatencySummary } from './hist.js';
  *   and uncorked on `process.nextTick` (hand-written per-tick batching; informative).
  * - `B1` naive raw ws: `JSON.stringify` and `ws.send` per socket.
  * - `S` Socket.IO 4 (websocket transport only; + @socket.io/redis-adapter across nodes).
- * - `X` Orrery (`@orrery/server`).
+ * - `X` Orrery (`@orrery/server`), raw handlers.
+ * - `Xt` Orrery's typed layer (`defineTypedHandler`, zod, the `orrery.v1` envelope).
  * - `HOP` raw ioredis publish → subscriber (R1's reference hop; no websocket).
  */
-export type ServerKind = 'B0' | 'B0c' | 'B1' | 'S' | 'X' | 'HOP';
+export type ServerKind = 'B0' | 'B0c' | 'B1' | 'S' | 'X' | 'Xt' | 'HOP';
 
 /**
  * What the server does.
@@ -90,7 +91,7 @@ export interface ConnectArgs {
   readonly port: number;
   /** Path with query (`/echo`, `/fan/sub`; for Socket.IO `/socket.io/?role=sub`). */
   readonly path: string;
-  readonly protocol: 'ws' | 'sio';
+  readonly protocol: 'ws' | 'sio' | 'orrery';
   readonly role: 'echo' | 'sub' | 'pub' | 'idle';
   readonly count: number;
   /** Loopback source addresses, filled in order. */

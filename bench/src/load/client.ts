@@ -8,8 +8,11 @@ import { connect, type Socket } from 'node:net';
 import { FrameError, FrameParser, MaskSource, OP_BINARY, OP_CLOSE, OP_PING, OP_PONG, OP_TEXT, clientFrame } from '../wire/frames.js';
 import { newKey, readUpgradeResponse, upgradeRequest } from '../wire/handshake.js';
 
-/** `ws`: plain websocket frames. `sio`: Socket.IO v4 over a websocket (`42["m", …]` events). */
-export type WireProtocol = 'ws' | 'sio';
+/**
+ * `ws`: plain websocket frames. `sio`: Socket.IO v4 over a websocket (`42["m", …]` events).
+ * `orrery`: plain frames carrying Orrery's `orrery.v1` JSON envelope.
+ */
+export type WireProtocol = 'ws' | 'sio' | 'orrery';
 
 /** Where and how to connect. */
 export interface ClientTarget {

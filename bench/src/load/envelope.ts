@@ -1,7 +1,7 @@
 /**
  * Outgoing messages as each server kind expects them, built from one template per size:
- * plain text for raw websocket servers and Orrery, a Socket.IO event `42["m","…"]` for
- * Socket.IO. The payload prefix is stamped in place, then the frame is masked into a new
+ * plain text for raw websocket servers and Orrery's raw handlers, a Socket.IO event
+ * `42["m","…"]` for Socket.IO, an `orrery.v1` client message for Orrery's typed layer. The payload prefix is stamped in place, then the frame is masked into a new
  * buffer (one allocation per message; nothing is stringified).
  */
 import { MaskSource, OP_TEXT, clientFrame, clientHeaderLength, writeClientFrame } from '../wire/frames.js';
@@ -10,6 +10,8 @@ import type { WireProtocol } from './client.js';
 
 const SIO_HEAD = Buffer.from('42["m","');
 const SIO_TAIL = Buffer.from('"]');
+const ORRERY_HEAD = Buffer.from('{"t":"msg","n":"say","d":{"text":"');
+const ORRERY_TAIL = Buffer.from('"}}');
 
 /** A reusable message template of `bytes` payload bytes. */
 export class Envelope {
@@ -21,6 +23,9 @@ export class Envelope {
     if (protocol === 'sio') {
       this.template = Buffer.concat([SIO_HEAD, payload, SIO_TAIL]);
       this.offset = SIO_HEAD.length;
+    } else if (protocol === 'orrery') {
+      this.template = Buffer.concat([ORRERY_HEAD, payload, ORRERY_TAIL]);
+      this.offset = ORRERY_HEAD.length;
     } else {
       this.template = payload;
       this.offset = 0;

@@ -38,7 +38,8 @@ export function burst(
       const sample = cpu.stop();
       resolve({ expected, received, lastDeliveryMs: received === 0 ? 0 : (last - t0) / 1000, latency: latency.summary(), cpu: sample });
     };
-    install(() => {
+    install((_client, buf, start, end) => {
+      if (findPrefix(buf, start, end) < 0) return; // not a benchmark message (welcome, pong…)
       last = monoUs();
       latency.record(last - t0);
       if (++received === expected) finish();

@@ -76,7 +76,7 @@ export function casesOf(result: RunResult): Parameters<typeof goalsFor>[0] {
 export function verdicts(result: RunResult): Verdict[] {
   const ms = result.measurements;
   return goalsFor(casesOf(result)).map((goal) => {
-    const x = cell(ms, goal.scenario, goal.case, 'X', goal.metric);
+    const x = cell(ms, goal.scenario, goal.case, goal.subject, goal.metric);
     const base = goal.vs === 'abs' ? undefined : cell(ms, goal.scenario, goal.case, goal.vs, goal.metric);
     const ratio = x === undefined ? NaN : goal.vs === 'abs' ? x.value : base === undefined || base.value === 0 ? NaN : x.value / base.value;
     const noise = goal.vs === 'abs' ? undefined : noiseBand(ms, goal.scenario, goal.case, goal.metric);

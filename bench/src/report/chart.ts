@@ -5,9 +5,9 @@
  */
 import type { Verdict } from './analyze.js';
 
-const WIDTH = 900;
+const WIDTH = 1000;
 const ROW = 22;
-const LEFT = 330;
+const LEFT = 420;
 const RIGHT = 60;
 const TOP = 40;
 const MIN = 0.05;
@@ -46,7 +46,7 @@ export function chartSvg(rows: readonly Verdict[], title: string): string {
   }
   rows.forEach((v, i) => {
     const y = TOP + i * ROW;
-    const label = `${v.goal.scenario} ${v.goal.case} · ${v.goal.what} ${v.goal.vs === 'abs' ? '(÷ bound)' : `vs ${v.goal.vs}`}`;
+    const label = `${v.goal.scenario} ${v.goal.case} · ${v.goal.subject} ${v.goal.what} ${v.goal.vs === 'abs' ? '(÷ bound)' : `vs ${v.goal.vs}`}`;
     parts.push(`<text x="${LEFT - 8}" y="${y + 14}" text-anchor="end">${esc(label)}</text>`);
     const value = plotted(v);
     if (Number.isFinite(value)) {

@@ -19,7 +19,7 @@ const PRIMARY: Record<Exclude<ScenarioId, 'BUNDLE'>, readonly string[]> = {
   M1: ['heapPerConnKiB', 'rssPerConnKiB'],
   C1: ['connections', 'maxStallMs', 'connectMsPer1k', 'heapPerConnKiB'],
 };
-const COLUMNS: readonly ServerKind[] = ['X', 'B0', 'B0c', 'B1', 'S', 'HOP'];
+const COLUMNS: readonly ServerKind[] = ['X', 'Xt', 'B0', 'B0c', 'B1', 'S', 'HOP'];
 
 function fmt(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return '–';
@@ -40,7 +40,7 @@ function verdictRow(v: Verdict): string {
   const status = v.status === 'met' ? '**met**' : v.status === 'missed' ? (v.withinNoise ? 'missed (within noise)' : '**missed**') : 'not measured';
   const flags = [...new Set([...(v.x?.flags ?? []), ...(v.base?.flags ?? [])])].join(', ');
   const noise = v.noise === undefined ? '–' : `±${(v.noise * 100).toFixed(0)}%`;
-  return `| ${g.scenario} | ${g.case} | ${g.what} | ${fmt(v.x?.value)} | ${g.vs === 'abs' ? '–' : fmt(v.base?.value)} | ${measured} | ${noise} | ${bound} | ${status} | ${flags} |`;
+  return `| ${g.scenario} | ${g.case} | ${g.what} | ${g.subject} | ${fmt(v.x?.value)} | ${g.vs === 'abs' ? '–' : fmt(v.base?.value)} | ${measured} | ${noise} | ${bound} | ${status} | ${flags} |`;
 }
 
 function ratioTables(result: RunResult): string[] {
@@ -75,14 +75,17 @@ export function writeDocs(root: string, result: RunResult): string[] {
   const findings = existsSync(findingsPath) ? readFileSync(findingsPath, 'utf8').trim() : '';
   const busy = result.measurements.filter((m) => m.flags.includes('machine-busy')).length;
   const loadBound = result.measurements.filter((m) => m.flags.includes('load-bound')).length;
-  const met = v.filter((x) => x.status === 'met').length;
+  const count = (who: 'X' | 'Xt'): string => {
+    const mine = v.filter((x) => x.goal.subject === who);
+    return `${mine.filter((x) => x.status === 'met').length} of ${mine.length}`;
+  };
   const out = [
     '# Benchmarks',
     '',
     '<!-- Written by `npm run bench` (bench/src/report/docs.ts); edit bench/findings.md or the generator, not this file. -->',
     '',
     `Latest run: **${result.mode}**, ${result.rounds} round(s), ${result.startedAt} (${result.durationS} s), Node ${result.node}, Orrery at \`${result.orreryCommit}\`, load average at start ${result.machine.loadavgAtStart.join(' ')}.`,
-    `Goals met: **${met} of ${v.length}**. Windows with other processes active (\`machine-busy\`): ${busy}; with the load generator as the bottleneck (\`load-bound\`): ${loadBound}.`,
+    `Goals met: raw handlers (X) **${count('X')}**, typed layer (Xt) **${count('Xt')}**. Windows with other processes active (\`machine-busy\`): ${busy}; with the load generator as the bottleneck (\`load-bound\`): ${loadBound}.`,
     ...(result.notes.length > 0 ? ['', ...result.notes.map((n) => `- ${n}`)] : []),
     ...(result.failures.length > 0 ? ['', '**Failures in this run:**', ...result.failures.map((f) => `- ${f.scenario}${f.server === undefined ? '' : ` ${f.server}`}: ${f.error.split('\n')[0]}`)] : []),
     '',
@@ -90,8 +93,8 @@ export function writeDocs(root: string, result: RunResult): string[] {
     '',
     '## Goals (issue 9)',
     '',
-    '| Scenario | Case | Metric | X | baseline | measured | A/A noise | goal | verdict | flags |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| Scenario | Case | Metric | who | value | baseline | measured | A/A noise | goal | verdict | flags |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
     ...v.map(verdictRow),
     '',
     '## Every measured figure (medians over rounds)',

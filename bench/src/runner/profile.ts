@@ -1,3 +1,5 @@
+import type { ServerKind } from '../common/protocol.js';
+
 /**
  * Run profiles: `--quick` (about 2 minutes, one round, shorter windows) and the full run
  * (three rounds by default, longer windows, the default 25 s heartbeat in C1).
@@ -27,6 +29,13 @@ export interface Profile {
   };
   /** Heartbeat interval outside C1 (rarely fires inside a window). */
   readonly pingIntervalMs: number;
+  /** Server kinds per scenario group; the first is the baseline that also runs as the A/A control. */
+  readonly kinds: {
+    readonly echo: readonly ServerKind[];
+    readonly fanout: readonly ServerKind[];
+    readonly r1: readonly ServerKind[];
+    readonly connections: readonly ServerKind[];
+  };
 }
 
 /** The quick profile (`npm run bench -- --quick`). */
@@ -35,10 +44,18 @@ export const quickProfile: Profile = {
   rounds: 1,
   bytes: 64,
   echo: { clients: 64, warmupMs: 500, windowMs: 1_500, rate: 10_000, openWarmupMs: 300, openMs: 1_500 },
-  fanout: { sizes: [1_000, 5_000], burst: 20, bursts: 3, singles: 10 },
+  fanout: { sizes: [1_000, 5_000], burst: 20, bursts: 2, singles: 10 },
   r1: { cases: [{ rate: 1_000, subscribers: 10 }, { rate: 20, subscribers: 1_000 }], warmupMs: 300, windowMs: 2_000 },
   connections: { m1: 5_000, c1: 19_000, pingIntervalMs: 5_000, perAddress: 5_000, concurrency: 200, twoProcesses: true, socketIoToC1: false },
   pingIntervalMs: 25_000,
+  // Quick: the kinds the goals compare (X against B0, B1 and S); the full run adds the typed
+  // layer Xt, B0c and the B0-behind-Redis floor in R1.
+  kinds: {
+    echo: ['B0', 'X', 'B1', 'S'],
+    fanout: ['B0', 'X', 'B1', 'S'],
+    r1: ['HOP', 'X', 'S'],
+    connections: ['B0', 'X', 'S'],
+  },
 };
 
 /** The full profile (`npm run bench`). */
@@ -51,6 +68,12 @@ export const fullProfile: Profile = {
   r1: { cases: [{ rate: 1_000, subscribers: 10 }, { rate: 20, subscribers: 1_000 }], warmupMs: 500, windowMs: 6_000 },
   connections: { m1: 9_000, c1: 19_000, pingIntervalMs: 25_000, perAddress: 5_000, concurrency: 200, twoProcesses: true, socketIoToC1: true },
   pingIntervalMs: 25_000,
+  kinds: {
+    echo: ['B0', 'X', 'Xt', 'B1', 'S'],
+    fanout: ['B0', 'X', 'Xt', 'B0c', 'B1', 'S'],
+    r1: ['HOP', 'X', 'S', 'B0'],
+    connections: ['B0', 'X', 'S'],
+  },
 };
 
 /** Loopback source addresses 127.0.0.2, .3, … (`skip` addresses in). */

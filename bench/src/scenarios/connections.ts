@@ -11,11 +11,10 @@ import { flagsFor } from '../runner/results.js';
 import { label } from './echo.js';
 import { connectRole, round } from './targets.js';
 
-const KINDS: readonly ServerKind[] = ['B0', 'X', 'S'];
 
 /** Run M1 and C1. */
 export async function runConnections(ctx: RunContext): Promise<void> {
-  await eachServer(ctx, KINDS, 'C1', ctx.profile.mode === 'full', (kind, control, r) => rampOnce(ctx, kind, control, r));
+  await eachServer(ctx, ctx.profile.kinds.connections, 'C1', ctx.profile.mode === 'full', (kind, control, r) => rampOnce(ctx, kind, control, r));
   if (ctx.profile.connections.twoProcesses && (ctx.kinds === undefined || ctx.kinds.has('X'))) {
     try {
       await twoProcesses(ctx, 'X');

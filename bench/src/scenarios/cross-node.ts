@@ -2,6 +2,8 @@
  * R1: node A publishes on a schedule → Redis → node B delivers to its websocket
  * subscribers; latency from the timestamp node A wrote when it published. Compared with a
  * raw ioredis PUBLISH → subscriber hop (HOP) measured in the same run, at the same rates.
+ * In the full run B0 (raw ws behind a raw ioredis subscriber) shows the floor for a websocket
+ * delivery after the hop: one socket write per subscriber per message.
  *
  * Placement: node B (the one delivering) on CPU0; node A, Redis and the load generator
  * share CPU1.
@@ -15,14 +17,13 @@ import { flagsFor } from '../runner/results.js';
 import { label } from './echo.js';
 import { connectRole } from './targets.js';
 
-const KINDS: readonly ServerKind[] = ['HOP', 'X', 'S'];
 
 /** Run R1 for every kind, case and round. */
 export async function runCrossNode(ctx: RunContext): Promise<void> {
   const redis = await startRedis(LOAD_CPU);
   const load = await startLoad();
   try {
-    await eachServer(ctx, KINDS, 'R1', true, (kind, control, r) => crossNodeOnce(ctx, load, redis.port, [redis.pid], kind, control, r), () => load.call('disconnectAll', undefined));
+    await eachServer(ctx, ctx.profile.kinds.r1, 'R1', true, (kind, control, r) => crossNodeOnce(ctx, load, redis.port, [redis.pid], kind, control, r), () => load.call('disconnectAll', undefined));
   } finally {
     await load.stop();
     await redis.stop();

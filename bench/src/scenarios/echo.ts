@@ -9,13 +9,12 @@ import { watchMachine } from '../runner/machine.js';
 import { flagsFor } from '../runner/results.js';
 import { connectRole, round, usPer } from './targets.js';
 
-const KINDS: readonly ServerKind[] = ['B0', 'X', 'B1', 'S'];
 
 /** Run E1 and E2 for every server kind and round. */
 export async function runEcho(ctx: RunContext): Promise<void> {
   const load = await startLoad();
   try {
-    await eachServer(ctx, KINDS, 'E1', true, (kind, control, r) => echoOnce(ctx, load, kind, control, r), () => load.call('disconnectAll', undefined));
+    await eachServer(ctx, ctx.profile.kinds.echo, 'E1', true, (kind, control, r) => echoOnce(ctx, load, kind, control, r), () => load.call('disconnectAll', undefined));
   } finally {
     await load.stop();
   }

@@ -10,13 +10,12 @@ import { flagsFor } from '../runner/results.js';
 import { label } from './echo.js';
 import { connectRole, round, usPer } from './targets.js';
 
-const KINDS: readonly ServerKind[] = ['B0', 'X', 'B0c', 'B1', 'S'];
 
 /** Run F1 and F2 for every server kind, size and round. */
 export async function runFanout(ctx: RunContext): Promise<void> {
   const load = await startLoad();
   try {
-    await eachServer(ctx, KINDS, 'F1', true, (kind, control, r) => fanoutOnce(ctx, load, kind, control, r), () => load.call('disconnectAll', undefined));
+    await eachServer(ctx, ctx.profile.kinds.fanout, 'F1', true, (kind, control, r) => fanoutOnce(ctx, load, kind, control, r), () => load.call('disconnectAll', undefined));
   } finally {
     await load.stop();
   }

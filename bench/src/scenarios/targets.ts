@@ -13,7 +13,7 @@ type Role = ConnectArgs['role'];
 export function targetFor(kind: ServerKind, role: Role): Pick<ConnectArgs, 'path' | 'protocol'> {
   if (kind === 'S') return { path: `/socket.io/?role=${role}`, protocol: 'sio' };
   const path = role === 'echo' ? PATHS.echo : role === 'sub' ? PATHS.sub : role === 'pub' ? PATHS.pub : PATHS.idle;
-  return { path, protocol: 'ws' };
+  return { path, protocol: kind === 'Xt' ? 'orrery' : 'ws' };
 }
 
 /** Connect `count` clients of `role`; throws when any failed. */

@@ -9,6 +9,7 @@ import { startPacer, type Pacer } from '../common/pacer.js';
 import type { ServerCommands, ServerConfig, ServerReady } from '../common/protocol.js';
 import { blankPayload, monoUs, stampPayload } from '../wire/payload.js';
 import { startOrrery } from './orrery.js';
+import { startOrreryTyped } from './orrery-typed.js';
 import { StallProbe, memoryAfterGc } from './probe.js';
 import { startRawWs } from './raw-ws.js';
 import { startHop } from './redis-hop.js';
@@ -21,6 +22,7 @@ const factories: Record<ServerConfig['kind'], ServerFactory> = {
   B1: startRawWs,
   S: startSocketIo,
   X: startOrrery,
+  Xt: startOrreryTyped,
   HOP: startHop,
 };
 

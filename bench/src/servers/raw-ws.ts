@@ -9,6 +9,8 @@
  * - B0c: B0, plus each socket is corked on its first write in a tick and uncorked on
  *   `process.nextTick`, so a burst becomes one write per socket.
  * - B1: echo decodes to a string and sends it; broadcast `JSON.stringify` + `ws.send` per socket.
+ * - R1 (B0 only): node B is B0 fed by a raw ioredis subscriber, node A a raw ioredis publisher —
+ *   the floor for a websocket delivery behind a Redis hop.
  */
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +20,7 @@ import type { ServerConfig, ServerKind } from '../common/protocol.js';
 import { packageVersion } from '../common/versions.js';
 import { PATHS, type BenchServer } from './types.js';
 import { frameOnce } from './ws-sender.js';
+import { rawSubscriber, startHop } from './redis-hop.js';
 
 interface Internal {
   _sender: { sendFrame(list: Buffer[], cb?: (error?: Error) => void): void };
@@ -62,6 +65,11 @@ const broadcastB1: Broadcast = (subscribers, data) => {
   for (const ws of subscribers) if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(message));
 };
 
+function redisPortOf(config: ServerConfig): number {
+  if (config.redisPort === undefined) throw new Error('the cross-node apps need redisPort');
+  return config.redisPort;
+}
+
 function onConnection(kind: ServerKind, config: ServerConfig, subscribers: Set<WebSocket>, ws: WebSocket, req: IncomingMessage): void {
   const w = internal(ws);
   w.isAlive = true;
@@ -71,7 +79,7 @@ function onConnection(kind: ServerKind, config: ServerConfig, subscribers: Set<W
   if (config.app === 'echo' && path === PATHS.echo) {
     if (kind === 'B1') ws.on('message', (data: Buffer) => ws.send(data.toString()));
     else ws.on('message', (data: Buffer, isBinary: boolean) => ws.send(data, { binary: isBinary }));
-  } else if (config.app === 'fanout' && path === PATHS.sub) {
+  } else if ((config.app === 'fanout' || config.app === 'r1-sub') && path === PATHS.sub) {
     subscribers.add(ws);
     ws.on('close', () => subscribers.delete(ws));
   } else if (config.app === 'fanout' && path === PATHS.pub) {
@@ -86,11 +94,13 @@ function onConnection(kind: ServerKind, config: ServerConfig, subscribers: Set<W
 export async function startRawWs(config: ServerConfig): Promise<BenchServer> {
   const kind = config.kind;
   if (kind !== 'B0' && kind !== 'B0c' && kind !== 'B1') throw new Error(`raw ws cannot run kind ${kind}`);
-  if (config.app === 'r1-pub' || config.app === 'r1-sub') throw new Error('the raw ws baselines have no cross-node app (R1 compares X, S and the raw Redis hop)');
+  if (config.app === 'r1-pub') return { ...(await startHop(config)), variant: `${kind}: raw ioredis publisher` };
   const http = createServer((_req, res) => res.writeHead(426).end());
   const wss = new WebSocketServer({ server: http, perMessageDeflate: false });
   const subscribers = new Set<WebSocket>();
   wss.on('connection', (ws, req) => onConnection(kind, config, subscribers, ws, req));
+  // R1 node B: a raw ioredis subscriber hands each message to the B0 broadcast.
+  const bridge = config.app === 'r1-sub' ? await rawSubscriber(redisPortOf(config), (message) => broadcastB0(subscribers, message)) : undefined;
   const sweep = setInterval(() => {
     for (const ws of wss.clients) {
       const w = internal(ws);
@@ -109,6 +119,7 @@ export async function startRawWs(config: ServerConfig): Promise<BenchServer> {
     connections: () => wss.clients.size,
     close: async () => {
       clearInterval(sweep);
+      bridge?.close();
       for (const ws of wss.clients) ws.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
       await new Promise<void>((resolve) => http.close(() => resolve()));
