@@ -67,10 +67,14 @@ export function createChatRouter(orrery: OrreryTrpc<Chat>, registrySize: () => {
       .input(z.object({ room }))
       .subscription(async function* ({ ctx, input }) {
         const subscription = ctx.orrery.subscribe(`room:${input.room}`);
-        await subscription.ready;
-        const joined: ServerMessage<Chat> = { name: 'notice', data: { text: `joined ${input.room}` } };
-        yield joined;
-        yield* subscription;
+        try {
+          await subscription.ready; // joined everywhere: nothing published from now on is missed
+          const joined: ServerMessage<Chat> = { name: 'notice', data: { text: `joined ${input.room}` } };
+          yield joined; // (where an app would yield the room's history)
+          yield* subscription;
+        } finally {
+          subscription.close(); // also when this generator fails or is stopped before yield*
+        }
       }),
     registrySize: procedure.query(() => registrySize()),
     undefinedMessage: procedure.mutation(({ ctx }) =>
