@@ -124,8 +124,11 @@ export function decodeServerFrame(text: string): ServerEnvelope {
       break;
     case 'pong':
       break;
+    case 'ack':
+      needSeq(env.seq, 'ack', false);
+      break;
     default:
-      throw decodeError(`unknown server frame kind ${describeKind(env.t)} (expected "welcome", "msg", "res", "err" or "pong")`);
+      throw decodeError(`unknown server frame kind ${describeKind(env.t)} (expected "welcome", "msg", "res", "err", "pong" or "ack")`);
   }
   return env as unknown as ServerEnvelope;
 }

@@ -32,6 +32,10 @@ export interface ClientMessageEnvelope {
   readonly t: 'msg';
   readonly n: string;
   readonly d?: unknown;
+  /** Resumable connections: the client seq (from 1); a seq the server already processed is dropped. */
+  readonly cs?: number;
+  /** Resumable connections: the last server `seq` received (cumulative acknowledgement). */
+  readonly a?: number;
 }
 
 /** A request. */
@@ -40,14 +44,18 @@ export interface RequestEnvelope {
   readonly id: RequestId;
   readonly n: string;
   readonly d?: unknown;
+  /** Resumable connections: the last server `seq` received. */
+  readonly a?: number;
 }
 
 /** A heartbeat ping (either side may send it; v1 clients do). */
 export interface PingEnvelope {
   readonly t: 'ping';
+  /** Resumable connections: the last server `seq` received. */
+  readonly a?: number;
 }
 
-/** Reserved: cumulative acknowledgement of server messages up to `seq` (resumable connections). */
+/** Resumable connections: cumulative acknowledgement of server messages up to `seq`. */
 export interface AckEnvelope {
   readonly t: 'ack';
   readonly seq: number;
@@ -59,19 +67,42 @@ export type ClientEnvelope = ClientMessageEnvelope | RequestEnvelope | PingEnvel
 /** The first frame the server sends on a connection whose handler accepted it. */
 export interface WelcomeEnvelope {
   readonly t: 'welcome';
-  /** Reserved for resumable connections: the session token to resume with. */
+  /** Resumable connections: the session token to resume with (a new one in every welcome). */
   readonly session?: string;
-  /** Reserved for resumable connections: whether a previous session was resumed. */
+  /** Resumable connections: whether a previous session was resumed. */
   readonly resumed?: boolean;
+  /** On `resumed: true`: the last server `seq` sent (missed messages follow at once). */
+  readonly seq?: number;
+  /** On `resumed: true`: the last client seq (`cs`) the server processed. */
+  readonly cseq?: number;
+  /** On `resumed: false` after a resume request: why it was refused. */
+  readonly reason?: ResumeRefusal;
 }
+
+/** Why a resume request was refused (docs/protocol.md §6). */
+export type ResumeRefusal = 'expired' | 'unknown' | 'identity' | 'gap' | 'overflow' | 'unavailable';
+
+/** Every {@link ResumeRefusal}. */
+export const RESUME_REFUSALS = ['expired', 'unknown', 'identity', 'gap', 'overflow', 'unavailable'] as const satisfies readonly ResumeRefusal[];
+
+/** Subprotocol prefix of a resume request: `orrery.resume.<token>.<lastSeq>`. */
+export const RESUME_PROTOCOL_PREFIX = 'orrery.resume.';
 
 /** A server message. */
 export interface ServerMessageEnvelope {
   readonly t: 'msg';
   readonly n: string;
   readonly d?: unknown;
-  /** Reserved for resumable connections: the per-connection sequence number (from 1). */
+  /** Resumable connections: the last client seq processed, when it moved. */
+  readonly a?: number;
+  /** Resumable connections: the per-connection sequence number (from 1), always the last key. */
   readonly seq?: number;
+}
+
+/** Resumable connections: the last client seq (`cs`) the server processed. */
+export interface ServerAckEnvelope {
+  readonly t: 'ack';
+  readonly seq: number;
 }
 
 /** A request's successful reply. */
@@ -94,12 +125,12 @@ export interface PongEnvelope {
 }
 
 /** Everything a server may send. */
-export type ServerEnvelope = WelcomeEnvelope | ServerMessageEnvelope | ResultEnvelope | FailureEnvelope | PongEnvelope;
+export type ServerEnvelope = WelcomeEnvelope | ServerMessageEnvelope | ResultEnvelope | FailureEnvelope | PongEnvelope | ServerAckEnvelope;
 
 /** The `t` values of client frames. */
 export const CLIENT_KINDS = ['msg', 'req', 'ping', 'ack'] as const satisfies readonly ClientEnvelope['t'][];
 /** The `t` values of server frames. */
-export const SERVER_KINDS = ['welcome', 'msg', 'res', 'err', 'pong'] as const satisfies readonly ServerEnvelope['t'][];
+export const SERVER_KINDS = ['welcome', 'msg', 'res', 'err', 'pong', 'ack'] as const satisfies readonly ServerEnvelope['t'][];
 
 /** The ping frame, as text. */
 export const PING_TEXT = '{"t":"ping"}';

@@ -56,7 +56,7 @@ export type { BuiltinRequestFailure, RequestReasonOf, WireRequestFailure } from 
 export { runSchema, isPending, issuePath, formatIssues } from './validate.js';
 export { assertServerMessage, assertValid } from './check.js';
 export type { SchemaResult } from './validate.js';
-export { CLIENT_KINDS, SERVER_KINDS, PING_TEXT, PONG_TEXT, WELCOME_TEXT } from './envelope.js';
+export { CLIENT_KINDS, SERVER_KINDS, PING_TEXT, PONG_TEXT, WELCOME_TEXT, RESUME_REFUSALS, RESUME_PROTOCOL_PREFIX } from './envelope.js';
 export type {
   AckEnvelope,
   ClientEnvelope,
@@ -67,6 +67,8 @@ export type {
   RequestEnvelope,
   RequestId,
   ResultEnvelope,
+  ResumeRefusal,
+  ServerAckEnvelope,
   ServerEnvelope,
   ServerMessageEnvelope,
   WelcomeEnvelope,
