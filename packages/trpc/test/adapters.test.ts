@@ -84,6 +84,21 @@ describe('standalone HTTP adapter', () => {
     expect(s.memberships()).toBe(0);
   });
 
+  it('leaves nothing behind after many subscribers come and go', async () => {
+    const trpc = chatTrpcClient(await serveStandalone(router));
+    const started = new Inbox<number>();
+    const subscriptions = Array.from({ length: 40 }, (_, i) =>
+      trpc.roomEvents.subscribe({ room: `churn-${i % 4}` }, { onStarted: () => started.push(i) }));
+    await started.at(39);
+    await eventually(() => s.memberships() === 40, 'every subscription to join');
+    expect(s.orrery.activeSubscriptions).toBe(40);
+    expect(await s.orrery.publish('room:churn-0', said('ten of them'))).toBe(10);
+    for (const subscription of subscriptions) subscription.unsubscribe();
+    await eventually(() => s.memberships() === 0, 'every subscription to leave');
+    expect(s.orrery.activeSubscriptions).toBe(0);
+    expect(await s.orrery.publish('room:churn-0', said('none'))).toBe(0);
+  });
+
   it('a subscriber that falls behind leaves the group at once and gets SERVICE_UNAVAILABLE, then the link reconnects', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => { release = resolve; });
