@@ -18,7 +18,7 @@ export const ORRERY_ERROR_CODES = [
   'ORRERY_INVALID_UTF8', // a text message was not UTF-8 (close 1007)
   'ORRERY_MESSAGE_TOO_BIG', // an inbound message exceeded maxMessageBytes (close 1009)
   'ORRERY_MAILBOX_OVERFLOW', // more than maxMailbox events waited for a busy handler (close 1013)
-  'ORRERY_SLOW_CONSUMER', // more than maxBufferedBytes waited to be written (close 1013)
+  'ORRERY_SLOW_CONSUMER', // more than maxBufferedBytes waited to be written (close 1013), or a tRPC group subscription overflowed
   'ORRERY_RATE_LIMITED', // the client sent faster than the route's rate limit (close 1008)
   'ORRERY_REQUEST_RELEASED', // conn.headers / conn.cookies read after init, or a response header set after connect
   'ORRERY_INVALID_HEADER', // a response header set in connect has an invalid name or value
