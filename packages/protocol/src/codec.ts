@@ -81,18 +81,30 @@ function needSeq(value: unknown, kind: string, optional: boolean): void {
   }
 }
 
+/** An optional sequence field (`cs`, `a`) of resumable connections must be a non-negative integer. */
+function needSeqField(env: Record<string, unknown>, key: 'cs' | 'a'): void {
+  const value = env[key];
+  if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0)) {
+    throw decodeError(`"${key}" of a "${String(env.t)}" frame must be a non-negative integer`);
+  }
+}
+
 /** Decode a frame a client sent. @throws OrreryError `ORRERY_DECODE_ERROR` */
 export function decodeClientFrame(text: string): ClientEnvelope {
   const env = parseObject(text);
   switch (env.t) {
     case 'msg':
       needName(env);
+      needSeqField(env, 'cs');
+      needSeqField(env, 'a');
       break;
     case 'req':
       needId(env);
       needName(env);
+      needSeqField(env, 'a');
       break;
     case 'ping':
+      needSeqField(env, 'a');
       break;
     case 'ack':
       needSeq(env.seq, 'ack', false);

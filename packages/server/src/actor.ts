@@ -15,7 +15,7 @@
  * harness). One object per connection holds both, which keeps idle connections small.
  */
 import { OrreryError } from '@orrery/protocol';
-import { connLifecycle, type Conn } from './conn.js';
+import { connLifecycle, memberOfConn, type Conn } from './conn.js';
 import { checkResult } from './frames.js';
 import type { Logger, RouteStats } from './observability.js';
 import type { ResolvedLimits } from './options.js';
@@ -84,6 +84,20 @@ export abstract class ConnectionActor<R extends RouteRuntime = RouteRuntime> imp
   protected abstract sendFrame(frame: DataFrame, shared: boolean): void;
   /** Send queued frames, then a close frame, then end the connection. */
   protected abstract closeTransport(code: number, reason: string): void;
+
+  /**
+   * A resumable connection's client acknowledged server messages up to `seq`. The typed layer
+   * calls it; connections that are not resumable ignore it.
+   */
+  acknowledge(_seq: number): void {}
+
+  /**
+   * Whether client message number `cs` is new (a resend of a processed one is dropped).
+   * Connections that are not resumable accept everything.
+   */
+  acceptClientSeq(_cs: number): boolean {
+    return true;
+  }
 
   /** The connection id (RegistryMember). */
   get id(): string {
@@ -343,6 +357,12 @@ export abstract class ConnectionActor<R extends RouteRuntime = RouteRuntime> imp
     bucket.tokens -= 1;
     return true;
   }
+}
+
+/** The actor behind a live connection, if any. */
+export function actorOf(conn: Conn<object, unknown>): ConnectionActor | undefined {
+  const member = memberOfConn(conn);
+  return member instanceof ConnectionActor ? member : undefined;
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -105,6 +105,45 @@ export function encodeShared(frame: DataFrame): Buffer {
   return bytes;
 }
 
+/**
+ * A typed server message (`{"t":"msg",...}` built by the typed layer). On a resumable route
+ * each connection numbers it: the shared part is encoded once (`prefix`) and `,"seq":N}`
+ * appended per connection. Elsewhere it is an ordinary text frame.
+ */
+export class MessageFrame implements TextFrame {
+  #prefix: Buffer | undefined;
+  constructor(readonly data: string) {}
+
+  get type(): 'text' {
+    return 'text';
+  }
+
+  /** UTF-8 bytes of `data` without its closing brace (computed once). */
+  prefix(): Buffer {
+    return (this.#prefix ??= Buffer.from(this.data.slice(0, -1), 'utf8'));
+  }
+}
+
+/** The typed layer's `welcome`; a resumable connection replaces it with its session's. */
+export class WelcomeFrame implements TextFrame {
+  constructor(readonly data: string) {}
+  get type(): 'text' {
+    return 'text';
+  }
+}
+
+/** The wire bytes of `frame` numbered `seq`, with the client acknowledgement `ack` when given. */
+export function sequencedFrame(frame: MessageFrame, seq: number, ack: number | undefined): Buffer {
+  const prefix = frame.prefix();
+  const suffix = ack === undefined ? `,"seq":${seq}}` : `,"a":${ack},"seq":${seq}}`;
+  const length = prefix.length + suffix.length;
+  const out = Buffer.allocUnsafe(headerLength(length) + length);
+  const offset = writeHeader(out, OPCODE_TEXT, length);
+  prefix.copy(out, offset);
+  out.write(suffix, offset + prefix.length, 'latin1');
+  return out;
+}
+
 /** The prebuilt ping frame (no payload). */
 export const PING_FRAME: Buffer = Buffer.from([0x89, 0x00]);
 
@@ -142,7 +181,7 @@ function checkFrame(frame: unknown, index: number, callback: string): { code: nu
   if (typeof frame === 'object' && frame !== null) {
     const f = frame as Partial<Frame> & { type?: unknown; data?: unknown };
     if (f.type === 'text') {
-      if (frame instanceof ReceivedTextFrame || typeof f.data === 'string') return NO_CLOSE;
+      if (typeof f.data === 'string' || frame instanceof ReceivedTextFrame) return NO_CLOSE;
       throw badFrame(callback, index, `a text frame's data must be a string, got ${preview(f.data)}`);
     }
     if (f.type === 'binary') {

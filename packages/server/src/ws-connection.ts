@@ -47,14 +47,18 @@ export class WsConnection extends ConnectionActor<WsRouteRuntime> implements Hea
   slot = -1;
   private out: Buffer | Buffer[] | null = null;
   private outBytes = 0;
+  protected ws: WebSocket;
+  protected socket: Duplex;
 
-  constructor(
-    conn: Conn<object, unknown>,
-    rt: WsRouteRuntime,
-    readonly ws: WebSocket,
-    readonly socket: Duplex,
-  ) {
+  constructor(conn: Conn<object, unknown>, rt: WsRouteRuntime, ws: WebSocket, socket: Duplex) {
     super(conn, rt);
+    this.ws = ws;
+    this.socket = socket;
+    this.bind(ws);
+  }
+
+  /** Route `ws`'s events to this connection (shared listener functions: no closure per socket). */
+  protected bind(ws: WebSocket): void {
     (ws as WebSocket & WithConnection)[kConnection] = this;
     ws.on('message', onWsMessage);
     ws.on('ping', onWsTraffic);
@@ -63,24 +67,36 @@ export class WsConnection extends ConnectionActor<WsRouteRuntime> implements Hea
     ws.on('close', onWsClose);
   }
 
+  /** Stop routing `ws`'s events here (a resumed session moved to another socket). */
+  protected unbind(ws: WebSocket): void {
+    const tagged = ws as WebSocket & WithConnection;
+    if (tagged[kConnection] === this) tagged[kConnection] = undefined;
+  }
+
   /** Bytes waiting to be written (outbox + socket buffer). */
   get bufferedBytes(): number {
     return this.outBytes + this.socket.writableLength;
   }
 
   /** ws's OPEN: nothing is sent once a close started (either side) or the socket failed. */
-  private get writable(): boolean {
+  protected get writable(): boolean {
     return this.ws.readyState === 1;
   }
 
   protected sendFrame(frame: DataFrame, shared: boolean): void {
-    if (!this.writable) return;
+    if (this.writable && this.roomFor()) this.writeBytes(shared ? encodeShared(frame) : encodeDataFrame(frame));
+  }
+
+  /** False (and the connection closing with 1013) when more than maxBufferedBytes wait already. */
+  protected roomFor(): boolean {
     const buffered = this.outBytes + this.socket.writableLength;
-    if (buffered > this.rt.limits.maxBufferedBytes) {
-      this.slowConsumer(buffered);
-      return;
-    }
-    const bytes = shared ? encodeShared(frame) : encodeDataFrame(frame);
+    if (buffered <= this.rt.limits.maxBufferedBytes) return true;
+    this.slowConsumer(buffered);
+    return false;
+  }
+
+  /** Queue one complete wire frame for this tick's write. */
+  protected writeBytes(bytes: Buffer): void {
     this.push(bytes);
     this.rt.stats.framesOut++;
     this.rt.stats.bytesOut += bytes.length;

@@ -33,7 +33,9 @@ import {
   type ServerMessage,
   type StandardSchemaV1,
 } from '@orrery/protocol';
+import { actorOf } from '../actor.js';
 import type { Conn } from '../conn.js';
+import { WelcomeFrame } from '../frames.js';
 import type { Awaitable, CallbackResult, DataFrame, Frame, Rejection, TerminateReason, TextFrame, WebsocketHandler } from '../types.js';
 import { closeFrame, OutgoingEncoder } from './outgoing.js';
 import type { TypedHandler, TypedHandlerOptions } from './types.js';
@@ -47,7 +49,7 @@ type AnyCallback = (state: unknown, conn: Conn<object, unknown>, data: unknown) 
 interface MessageEntry { readonly fn: AnyCallback; readonly schema: StandardSchemaV1; readonly where: string; readonly name: string }
 interface RequestEntry { readonly fn: AnyCallback; readonly spec: RequestSpec; readonly where: string; readonly name: string }
 
-const WELCOME_FRAME: TextFrame = Object.freeze({ type: 'text', data: WELCOME_TEXT });
+const WELCOME_FRAME: TextFrame = new WelcomeFrame(WELCOME_TEXT);
 const PONG_FRAME: TextFrame = Object.freeze({ type: 'text', data: PONG_TEXT });
 const NO_FRAMES: readonly Frame[] = Object.freeze([]);
 const BINARY_REASON = 'orrery.v1 frames are JSON text; binary frames are not accepted';
@@ -128,15 +130,20 @@ class TypedAdapter implements WebsocketHandler<unknown, unknown, object> {
     } catch (error) {
       return [state, [closeFrame(1007, truncateUtf8((error as Error).message, MAX_CLOSE_REASON_BYTES))]];
     }
+    // Resumable connections: acknowledgements and client sequence numbers (docs/protocol.md §6).
+    if (env.t === 'ack') {
+      actorOf(conn)?.acknowledge(env.seq);
+      return [state, NO_FRAMES];
+    }
+    if (env.a !== undefined) actorOf(conn)?.acknowledge(env.a);
     switch (env.t) {
       case 'msg':
+        if (env.cs !== undefined && actorOf(conn)?.acceptClientSeq(env.cs) === false) return [state, NO_FRAMES];
         return this.clientMessage(state, conn, env);
       case 'req':
         return this.request(state, conn, env);
-      case 'ping':
-        return [state, [PONG_FRAME]];
       default:
-        return [state, NO_FRAMES]; // 'ack': reserved for resumable connections
+        return [state, [PONG_FRAME]];
     }
   }
 

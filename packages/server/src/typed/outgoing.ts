@@ -19,6 +19,7 @@ import {
   type RequestId,
   type RequestSpec,
 } from '@orrery/protocol';
+import { MessageFrame } from '../frames.js';
 import type { Frame, TextFrame } from '../types.js';
 import { RequestFailure } from './fail.js';
 
@@ -66,7 +67,7 @@ export class OutgoingEncoder {
   /** One server message's frame. */
   message(message: unknown, where: string): TextFrame {
     assertServerMessage(this.protocol, message, where, this.validate);
-    return { type: 'text', data: encodeMessage(message.name, message.data) };
+    return new MessageFrame(encodeMessage(message.name, message.data));
   }
 
   /** The frame answering request `id`. */
