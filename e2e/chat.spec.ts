@@ -20,7 +20,7 @@ async function newPage(browser: Browser, options: Parameters<Browser['newContext
   return context.newPage();
 }
 
-test('two people in one room see each other, and the online list follows joins and leaves', async ({ browser }) => {
+test('two people in one room see each other; the online list follows joins and leaves, one line per person', async ({ browser }) => {
   const ann = await newPage(browser);
   await joinChat(ann, demo.url, 'Ann', 'team-a');
   await expect.poll(() => onlineNicks(ann)).toEqual(['Ann']);
@@ -38,6 +38,14 @@ test('two people in one room see each other, and the online list follows joins a
   await expect(delivered(ann, 'Hello Ann')).toBeVisible();
   await expect(messageTexts(ann)).toHaveText(['Hi Bob!', 'Hello Ann']);
   await saveScreenshot(ann, 'chat');
+
+  // A second tab of Ann is the same person: one line, "2 tabs".
+  const annTab = await ann.context().newPage();
+  await joinChat(annTab, demo.url, 'Ann', 'team-a');
+  await expect(online(bob).filter({ hasText: 'Ann' })).toContainText('2 tabs');
+  await expect.poll(() => onlineNicks(bob)).toEqual(['Ann', 'Bob']);
+  await annTab.close();
+  await expect(online(bob).filter({ hasText: 'Ann' })).not.toContainText('tabs');
 
   await bob.context().close();
   await expect.poll(() => onlineNicks(ann)).toEqual(['Ann']);
