@@ -99,6 +99,9 @@ export abstract class ConnectionActor<R extends RouteRuntime = RouteRuntime> imp
     return true;
   }
 
+  /** Called once when terminate has run (subclasses release what they hold). */
+  protected onTerminated(_reason: TerminateReason): void {}
+
   /** The connection id (RegistryMember). */
   get id(): string {
     return this.conn.id;
@@ -332,6 +335,7 @@ export abstract class ConnectionActor<R extends RouteRuntime = RouteRuntime> imp
 
   private finish(reason: TerminateReason): void {
     this.rt.stats.mailboxDropped += this.dropped;
+    this.onTerminated(reason);
     this.rt.logger.info('websocket disconnected', {
       route: this.rt.name,
       conn: this.id,

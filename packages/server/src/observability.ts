@@ -69,6 +69,14 @@ export interface RouteStats {
   /** Events dropped because their connection ended before they ran. */
   mailboxDropped: number;
   handlerErrors: number;
+  /** Resumable routes: sessions resumed (on this node or through a relay). */
+  sessionsResumed: number;
+  /** Resumable routes: resume requests refused, by reason. */
+  resumeRefusals: Record<string, number>;
+  /** Resumable routes: client messages dropped as resends of processed ones. */
+  duplicatesDropped: number;
+  /** Resumable routes: sessions waiting for their client (gauge). */
+  sessionsParked: number;
 }
 
 /** Fresh zeroed counters. */
@@ -76,6 +84,7 @@ export function createRouteStats(route: string, path: string): RouteStats {
   return {
     route, path, connections: 0, connectionsTotal: 0, rejections: {},
     framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0, mailboxDropped: 0, handlerErrors: 0,
+    sessionsResumed: 0, resumeRefusals: {}, duplicatesDropped: 0, sessionsParked: 0,
   };
 }
 
@@ -104,6 +113,11 @@ export function formatPrometheus(stats: ServerStats): string {
   metric('orrery_websocket_bytes_sent_total', 'counter', 'Bytes of frames sent.', per((r) => r.bytesOut));
   metric('orrery_websocket_mailbox_dropped_total', 'counter', 'Events dropped because their connection had ended.', per((r) => r.mailboxDropped));
   metric('orrery_websocket_handler_errors_total', 'counter', 'Handler callbacks that threw or returned invalid results.', per((r) => r.handlerErrors));
+  metric('orrery_websocket_sessions_resumed_total', 'counter', 'Resumable sessions resumed.', per((r) => r.sessionsResumed));
+  metric('orrery_websocket_resume_refusals_total', 'counter', 'Resume requests refused.', stats.routes.flatMap((r) =>
+    Object.entries(r.resumeRefusals).map(([reason, n]): [string, number] => [`${label(r)},reason="${escapeLabel(reason)}"`, n])));
+  metric('orrery_websocket_duplicates_dropped_total', 'counter', 'Resent client messages dropped (already processed).', per((r) => r.duplicatesDropped));
+  metric('orrery_websocket_sessions_parked', 'gauge', 'Resumable sessions waiting for their client.', per((r) => r.sessionsParked));
   const reg = `backend="${escapeLabel(stats.registry.kind)}",node="${escapeLabel(stats.registry.nodeId)}"`;
   metric('orrery_registry_names', 'gauge', 'Unique names held by local members.', [[reg, stats.registry.names]]);
   metric('orrery_registry_groups', 'gauge', 'Groups with local members.', [[reg, stats.registry.groups]]);

@@ -5,6 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { ConnectionLimits } from './options.js';
 import type { WebsocketHandler } from './types.js';
 import type { OriginPolicy } from './upgrade.js';
+import type { ResumeOptions } from './resume/options.js';
 
 /** Options of one route. Limits given here override the server's. */
 export interface RouteOptions extends ConnectionLimits {
@@ -28,6 +29,13 @@ export interface RouteOptions extends ConnectionLimits {
    * @default the first offered
    */
   handleProtocols?: (offered: ReadonlySet<string>, req: IncomingMessage) => string | false;
+  /**
+   * Make the route's sessions resumable (typed handlers only): a connection that drops
+   * abnormally is parked for a window and its client resumes it with nothing lost or repeated
+   * (docs/protocol.md §6). `true` takes every default.
+   * @default undefined (not resumable)
+   */
+  resume?: ResumeOptions | boolean;
 }
 
 declare const routeTypes: unique symbol;

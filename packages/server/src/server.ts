@@ -17,21 +17,24 @@ import { createServer, type IncomingMessage, type Server as HttpServer, type Ser
 import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type ServerOptions, type WebSocket } from 'ws';
-import { MAX_CLOSE_REASON_BYTES, ORRERY_SUBPROTOCOL, OrreryError, rejectionCloseCode } from '@orrery/protocol';
-import { Conn, connLifecycle, type ConnSite } from './conn.js';
-import { HeartbeatWheel } from './heartbeat.js';
-import { consoleLogger, createRouteStats, safeLogger, type Logger, type RouteStats, type ServerStats } from './observability.js';
-import { invalid, positive, resolveLimits, type ConnectionLimits, type ResolvedLimits } from './options.js';
+import type { WebSocket } from 'ws';
+import { MAX_CLOSE_REASON_BYTES, ORRERY_SUBPROTOCOL, OrreryError, rejectionCloseCode, truncateUtf8 } from '@orrery/protocol';
+import { Conn, connLifecycle } from './conn.js';
+import { connectWithTimeout, type ConnectOutcome } from './handshake.js';
+import { consoleLogger, safeLogger, type Logger, type ServerStats } from './observability.js';
+import { invalid, positive, type ConnectionLimits } from './options.js';
 import { memoryRegistry } from './registry/memory.js';
 import type { RegistryBackend } from './registry/types.js';
-import { createRegistryView, type Registry } from './registry/view.js';
+import type { Registry } from './registry/view.js';
+import { resumeOrRefuse, type ResumeRouteState } from './resume/attach.js';
+import { ResumableConnection } from './resume/session.js';
+import { findResumeRequest, type ResumeRequest } from './resume/token.js';
 import type { AnyRoute, RouteDefinition } from './route.js';
-import { compilePath, type PathPattern } from './router.js';
-import { WsConnection, type WsRouteRuntime } from './ws-connection.js';
-import { isRejection, type WebsocketHandler } from './types.js';
-import { checkUpgradeRequest, compileOriginPolicy, respondOnSocket, type OriginPolicy } from './upgrade.js';
-import { connectWithTimeout, type ConnectOutcome } from './handshake.js';
+import { buildRouteState, type RouteState } from './route-state.js';
+import { closeEveryConnection } from './shutdown.js';
+import { isRejection } from './types.js';
+import { checkUpgradeRequest, destroyOnError, peerAddress, respondOnSocket, splitUrl, type OriginPolicy } from './upgrade.js';
+import { WsConnection } from './ws-connection.js';
 
 /** Options of {@link createWebsocketServer}. */
 export interface WebsocketServerOptions {
@@ -88,19 +91,6 @@ export interface WebsocketServer {
 }
 
 const SHUTDOWN_REASON = 'server shutting down; please reconnect';
-
-interface RouteState extends WsRouteRuntime {
-  readonly pattern: PathPattern;
-  readonly maxConnections: number;
-  readonly originCheck: ((req: IncomingMessage) => boolean) | undefined;
-  readonly handleProtocols: ((offered: ReadonlySet<string>, req: IncomingMessage) => string | false) | undefined;
-  readonly registry: Registry<unknown>;
-  readonly connections: Set<WsConnection>;
-  readonly site: ConnSite;
-  readonly wss: WebSocketServer;
-  /** Slots taken: open connections plus handshakes in progress. */
-  slots: number;
-}
 
 /**
  * Create a websocket server with routes.
@@ -177,62 +167,18 @@ class OrreryWebsocketServer implements WebsocketServer {
   }
 
   private addRoute(def: AnyRoute, options: WebsocketServerOptions): void {
-    const where = `route ${def.path}`;
-    if (typeof def !== 'object' || def === null || typeof def.handler !== 'object' || def.handler === null) invalid(`${String(def?.path)}: a route needs a handler object; use route(path, handler)`);
-    const handler = def.handler as WebsocketHandler<unknown, unknown, object>;
-    for (const cb of ['init', 'handleClientMessage', 'handleServerMessage'] as const) {
-      if (typeof handler[cb] !== 'function') invalid(`${where}: the handler must implement ${cb}`);
-    }
-    const pattern = compilePath(def.path);
-    const name = def.options.name ?? def.path;
-    if (this.byName.has(name)) invalid(`${where}: two routes are named ${JSON.stringify(name)}; give one a name`);
-    if (this.routes.some((r) => r.pattern.source === def.path)) invalid(`${where}: the path is defined twice`);
-    const maxConnections = def.options.maxConnections ?? Infinity;
-    positive(where, 'maxConnections', maxConnections);
-    const limits: ResolvedLimits = resolveLimits(where, options.limits, def.options);
-    const namespace = this.registryBackend.namespace(name);
-    const stats: RouteStats = createRouteStats(name, def.path);
-    const registry = createRegistryView<unknown>(namespace);
-    const wss = new WebSocketServer({
-      noServer: true,
-      clientTracking: false,
-      perMessageDeflate: false,
-      maxPayload: limits.maxMessageBytes,
-      closeTimeout: limits.closeTimeoutMs,
-      handleProtocols: (offered: Set<string>, req: IncomingMessage) => selectProtocol(offered, req, def.options.handleProtocols),
-    } as ServerOptions & { closeTimeout: number });
-    wss.on('headers', (headers: string[]) => {
-      const extra = this.pendingHeaders;
-      if (extra !== undefined) for (const [header, value] of Object.entries(extra)) headers.push(`${header}: ${value}`);
-    });
-    const state: RouteState = {
-      name,
-      handler,
-      limits,
-      namespace,
+    const state = buildRouteState(def, {
+      defaults: options.limits,
+      allowedOrigins: options.allowedOrigins,
+      backend: this.registryBackend,
       logger: this.logger,
-      stats,
-      pattern,
-      maxConnections,
-      originCheck: compileOriginPolicy(def.options.allowedOrigins ?? options.allowedOrigins),
-      handleProtocols: def.options.handleProtocols,
-      registry,
-      connections: new Set(),
-      site: { idPrefix: `${this.registryBackend.nodeId}.`, route: name, registry },
-      wss,
-      wheel: new HeartbeatWheel(limits.pingIntervalMs, limits.idleTimeoutMs),
-      slots: 0,
-      socketClosed: (connection) => {
-        if (state.connections.delete(connection)) {
-          state.slots--;
-          stats.connections--;
-        }
-      },
-    };
+      responseHeaders: () => this.pendingHeaders,
+    });
+    if (this.byName.has(state.name)) invalid(`route ${def.path}: two routes are named ${JSON.stringify(state.name)}; give one a name`);
+    if (this.routes.some((r) => r.pattern.source === def.path)) invalid(`route ${def.path}: the path is defined twice`);
     this.routes.push(state);
-    this.byName.set(name, state);
+    this.byName.set(state.name, state);
   }
-
   registry<M>(route: RouteDefinition<never, M, never> | RouteDefinition<unknown, M, object> | string): Registry<M> {
     const state = typeof route === 'string' ? this.byName.get(route) : this.routes.find((r) => r.handler === route.handler && r.pattern.source === route.path);
     if (state === undefined) {
@@ -272,6 +218,7 @@ class OrreryWebsocketServer implements WebsocketServer {
       return;
     }
     const asClose = offered.has(ORRERY_SUBPROTOCOL);
+    const resume = r.sessions === undefined ? undefined : findResumeRequest(offered);
     if (r.originCheck !== undefined && !r.originCheck(req)) {
       this.reject(r, req, socket, head, asClose, { status: 403, body: 'ForbiddenOrigin' });
       return;
@@ -292,16 +239,18 @@ class OrreryWebsocketServer implements WebsocketServer {
       headers: req.headers,
       remoteAddress: peerAddress(req.socket),
     });
+    const h: Handshake = { r, req, socket, head, asClose, conn, resume };
     connectWithTimeout(r.handler, conn, r.limits.connectTimeoutMs).then(
-      (outcome) => this.afterConnect(r, req, socket, head, asClose, conn, outcome),
+      (outcome) => this.afterConnect(h, outcome),
       (error: unknown) => {
         this.logger.error('websocket connect failed', { route: r.name, conn: conn.id, error });
-        this.afterConnect(r, req, socket, head, asClose, conn, { status: 500, body: 'Internal Server Error' });
+        this.afterConnect(h, { status: 500, body: 'Internal Server Error' });
       },
     );
   }
 
-  private afterConnect(r: RouteState, req: IncomingMessage, socket: Duplex, head: Buffer, asClose: boolean, conn: Conn<object, unknown>, outcome: ConnectOutcome): void {
+  private afterConnect(h: Handshake, outcome: ConnectOutcome): void {
+    const { r, req, socket, head, asClose, conn } = h;
     this.handshakes.delete(socket);
     // The slot taken before connect is handed to the connection on success, released otherwise.
     if (socket.destroyed || !socket.writable) {
@@ -328,7 +277,7 @@ class OrreryWebsocketServer implements WebsocketServer {
     try {
       r.wss.handleUpgrade(req, socket, head, (ws) => {
         opened = true;
-        this.open(r, conn, ws, socket);
+        this.open(h, ws);
       });
     } finally {
       this.pendingHeaders = undefined;
@@ -336,11 +285,19 @@ class OrreryWebsocketServer implements WebsocketServer {
     if (!opened) r.slots--;
   }
 
-  private open(r: RouteState, conn: Conn<object, unknown>, ws: WebSocket, socket: Duplex): void {
+  private open(h: Handshake, ws: WebSocket): void {
+    const { r, conn, socket } = h;
     connLifecycle.upgraded(conn, ws.protocol);
     // ws has its own error handling on the socket from here on.
     socket.off('error', destroyOnError);
-    const connection = new WsConnection(conn, r, ws, socket);
+    let connection: WsConnection;
+    if (r.sessions === undefined) {
+      connection = new WsConnection(conn, r, ws, socket);
+    } else {
+      const outcome = resumeOrRefuse(r as ResumeRouteState, conn, ws, socket, h.resume, this.logger);
+      if (outcome === 'resumed') return;
+      connection = new ResumableConnection(conn, r as ResumeRouteState, ws, socket, outcome.identity, outcome.refusal);
+    }
     r.connections.add(connection);
     r.stats.connections++;
     r.stats.connectionsTotal++;
@@ -365,7 +322,7 @@ class OrreryWebsocketServer implements WebsocketServer {
     try {
       r.wss.handleUpgrade(req, socket, head, (ws) => {
         ws.on('error', () => {});
-        ws.close(rejectionCloseCode(rejection.status), truncateReason(rejection.body));
+        ws.close(rejectionCloseCode(rejection.status), truncateUtf8(rejection.body, MAX_CLOSE_REASON_BYTES));
       });
     } finally {
       this.pendingHeaders = undefined;
@@ -397,7 +354,12 @@ class OrreryWebsocketServer implements WebsocketServer {
       memberships += size.memberships;
     }
     return {
-      routes: this.routes.map((r) => ({ ...r.stats, rejections: { ...r.stats.rejections } })),
+      routes: this.routes.map((r) => ({
+        ...r.stats,
+        rejections: { ...r.stats.rejections },
+        resumeRefusals: { ...r.stats.resumeRefusals },
+        sessionsParked: r.sessions?.parkedCount ?? 0,
+      })),
       registry: { kind: this.registryBackend.kind, nodeId: this.registryBackend.nodeId, names, groups, memberships },
     };
   }
@@ -409,16 +371,7 @@ class OrreryWebsocketServer implements WebsocketServer {
 
   private async drain(windowMs: number): Promise<void> {
     if (this.ownsServer) this.httpServer.close();
-    const connections = this.routes.flatMap((r) => [...r.connections]);
-    const terminated = connections.map((c) => c.whenTerminated());
-    await spread(connections.length, windowMs, (i) => {
-      connections[i]!.beginClose(1001, SHUTDOWN_REASON, { type: 'stop' });
-    });
-    const graceMs = Math.max(...this.routes.map((r) => r.limits.closeTimeoutMs)) + 500;
-    const allClosed = Promise.all(this.routes.map((r) => waitUntil(() => r.connections.size === 0)));
-    const timedOut = await withTimeout(allClosed, graceMs);
-    if (timedOut) for (const r of this.routes) for (const c of r.connections) c.abort();
-    await Promise.all(terminated);
+    await closeEveryConnection(this.routes, windowMs, SHUTDOWN_REASON);
     for (const socket of this.handshakes) socket.destroy();
     for (const r of this.routes) r.wheel.stop();
     this.httpServer.off('upgrade', this.upgradeListener);
@@ -434,69 +387,15 @@ class OrreryWebsocketServer implements WebsocketServer {
   }
 }
 
-/**
- * The peer address, without keeping Node's per-socket `_peername` cache ({address, family,
- * port}, ~100 bytes per idle connection) alive: Node recomputes it if anything asks again.
- */
-function peerAddress(socket: IncomingMessage['socket']): string {
-  const address = socket.remoteAddress ?? '';
-  const cached = socket as unknown as { _peername?: unknown };
-  if (cached._peername !== undefined) cached._peername = undefined;
-  return address;
-}
-
-function selectProtocol(offered: Set<string>, req: IncomingMessage, choose: RouteState['handleProtocols']): string | false {
-  if (offered.has(ORRERY_SUBPROTOCOL)) return ORRERY_SUBPROTOCOL;
-  if (choose !== undefined) return choose(offered, req);
-  return offered.values().next().value ?? false;
-}
-
-function destroyOnError(this: Duplex): void {
-  this.destroy();
-}
-
-function splitUrl(url: string | undefined): { path: string; query: string } {
-  const u = url ?? '/';
-  const q = u.indexOf('?');
-  return q < 0 ? { path: u, query: '' } : { path: u.slice(0, q), query: u.slice(q + 1) };
-}
-
-function truncateReason(reason: string): string {
-  if (Buffer.byteLength(reason) <= MAX_CLOSE_REASON_BYTES) return reason;
-  let cut = reason.slice(0, MAX_CLOSE_REASON_BYTES);
-  while (Buffer.byteLength(cut) > MAX_CLOSE_REASON_BYTES) cut = cut.slice(0, -1);
-  return cut;
-}
-
-/** Call `fn(i)` for i in 0..n-1, spread evenly over `windowMs` (one timer at a time). */
-async function spread(n: number, windowMs: number, fn: (i: number) => void): Promise<void> {
-  if (n === 0) return;
-  if (windowMs <= 0) {
-    for (let i = 0; i < n; i++) fn(i);
-    return;
-  }
-  const start = Date.now();
-  let next = 0;
-  while (next < n) {
-    const due = Math.min(n, Math.floor(((Date.now() - start) / windowMs) * n) + 1);
-    while (next < due) fn(next++);
-    if (next < n) await sleep(Math.max(1, Math.min(50, windowMs / n)));
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntil(condition: () => boolean): Promise<void> {
-  while (!condition()) await sleep(10);
-}
-
-/** Resolves true when `promise` did not settle within `ms`. */
-async function withTimeout(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(true), ms); });
-  const result = await Promise.race([promise.then(() => false), timeout]);
-  clearTimeout(timer);
-  return result;
+/** One handshake in progress. */
+interface Handshake {
+  readonly r: RouteState;
+  readonly req: IncomingMessage;
+  readonly socket: Duplex;
+  readonly head: Buffer;
+  /** The client offered orrery.v1: rejections become close 4000+status. */
+  readonly asClose: boolean;
+  readonly conn: Conn<object, unknown>;
+  /** Resumable routes: the client's resume request, if any. */
+  readonly resume: ResumeRequest | 'malformed' | undefined;
 }

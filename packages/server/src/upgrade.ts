@@ -6,6 +6,7 @@
  * limit counts only upgrades that can succeed (antikythera counts before validating).
  */
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { ORRERY_SUBPROTOCOL } from '@orrery/protocol';
 import type { Duplex } from 'node:stream';
 
 const KEY = /^[+/0-9A-Za-z]{22}==$/;
@@ -80,4 +81,34 @@ export function compileOriginPolicy(policy: OriginPolicy | undefined): ((req: In
 function normalizeOrigin(origin: string): string {
   const lower = origin.trim().toLowerCase();
   return lower.endsWith('/') ? lower.slice(0, -1) : lower;
+}
+
+/**
+ * The peer address, without keeping Node's per-socket `_peername` cache ({address, family,
+ * port}, ~100 bytes per idle connection) alive: Node recomputes it if anything asks again.
+ */
+export function peerAddress(socket: IncomingMessage['socket']): string {
+  const address = socket.remoteAddress ?? '';
+  const cached = socket as unknown as { _peername?: unknown };
+  if (cached._peername !== undefined) cached._peername = undefined;
+  return address;
+}
+
+/** The subprotocol to answer with: `orrery.v1` when offered, else the route's choice or the first offered. */
+export function selectProtocol(offered: Set<string>, req: IncomingMessage, choose: ((offered: ReadonlySet<string>, req: IncomingMessage) => string | false) | undefined): string | false {
+  if (offered.has(ORRERY_SUBPROTOCOL)) return ORRERY_SUBPROTOCOL;
+  if (choose !== undefined) return choose(offered, req);
+  return offered.values().next().value ?? false;
+}
+
+/** A socket error during the handshake: destroy the socket (shared listener, `this` is the socket). */
+export function destroyOnError(this: Duplex): void {
+  this.destroy();
+}
+
+/** Split a request URL into path and raw query string. */
+export function splitUrl(url: string | undefined): { path: string; query: string } {
+  const u = url ?? '/';
+  const q = u.indexOf('?');
+  return q < 0 ? { path: u, query: '' } : { path: u.slice(0, q), query: u.slice(q + 1) };
 }
