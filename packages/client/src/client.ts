@@ -2,7 +2,7 @@
  * `createWebsocketClient`: the client's lifecycle — attempts, welcome, reconnect with backoff,
  * terminal closes — and its typed API. The parts live in their own files: backoff.ts,
  * endpoint.ts, socket.ts, inbound.ts, heartbeat.ts, outbox.ts (offline queue policy),
- * requests.ts, page-signals.ts, state.ts.
+ * requests.ts, resume.ts (resumable connections), page-signals.ts, state.ts.
  *
  * The connection counts as open only after the server's `welcome` frame: a rejected handshake
  * (accepted, then closed with 4000 + status) never opens it, so nothing queued is flushed
@@ -21,17 +21,19 @@ import {
   type AnyProtocol,
   type ClientMessage,
   type StandardSchemaV1,
+  type WelcomeEnvelope,
 } from '@orrery/protocol';
 import { fullJitterDelay } from './backoff.js';
 import { resolveEndpoint, websocketUrl, type EndpointOptions } from './endpoint.js';
 import { HeartbeatMonitor } from './heartbeat.js';
 import { InboundDispatcher, type InboundTarget } from './inbound.js';
-import { ListenerMap, reportListenerError } from './listeners.js';
+import { EventListeners, ListenerMap, reportListenerError } from './listeners.js';
 import { resolveClientOptions, type ResolvedClientOptions, type WebsocketClientOptions } from './options.js';
 import { defaultPageEnvironment, PageSignals } from './page-signals.js';
 import { defaultWebsocket, type WebsocketConstructor } from './platform.js';
 import { Outbox } from './outbox.js';
 import { localFailure } from './requests.js';
+import { ResumeSession, type ResumeEvent } from './resume.js';
 import { ClientSocket, type SocketOwner } from './socket.js';
 import { StateStore, type CloseInfo, type ConnectionState, type StateListener } from './state.js';
 import type { ClientErrorEvent, RequestOptions, SendResult, WebsocketClient } from './types.js';
@@ -69,7 +71,10 @@ class OrreryClient implements SocketOwner, InboundTarget {
   private readonly heartbeat: HeartbeatMonitor | undefined;
   private readonly signals: PageSignals;
   private readonly listeners = new ListenerMap<Listener>();
-  private readonly errorListeners = new Set<(event: ClientErrorEvent<AnyProtocol>) => void>();
+  private readonly errors = new EventListeners<ClientErrorEvent<AnyProtocol>>();
+  private readonly resumes = new EventListeners<ResumeEvent<AnyProtocol>>();
+  /** Sequencing, acknowledgements and the resume request; also the sink frames are sent through. */
+  private readonly resume: ResumeSession;
   private socket: ClientSocket | undefined;
   private welcomed = false;
   private openedAt = 0;
@@ -90,9 +95,10 @@ class OrreryClient implements SocketOwner, InboundTarget {
     const Impl = options.WebSocket ?? defaultWebsocket();
     if (Impl === undefined) throw new OrreryError('ORRERY_INVALID_OPTIONS', 'createWebsocketClient: no WebSocket implementation here; pass options.WebSocket (e.g. the ws package in Node)');
     this.Impl = Impl;
-    this.outbox = new Outbox(this.opts.queue, (event) => this.emitError(event));
+    this.outbox = new Outbox(this.opts.queue, (event) => this.errors.emit(event));
     this.inbound = new InboundDispatcher(protocol, this);
-    this.heartbeat = this.opts.heartbeat === undefined ? undefined : new HeartbeatMonitor(this.opts.heartbeat, () => this.socket?.send(PING_TEXT), () => this.socket?.abandon('heartbeat timeout'));
+    this.resume = new ResumeSession(this.opts.resume, (text) => this.socket?.send(text) === true, () => this.welcomed && this.outbox.flush(this.resume));
+    this.heartbeat = this.opts.heartbeat === undefined ? undefined : new HeartbeatMonitor(this.opts.heartbeat, () => this.resume.send(PING_TEXT), () => this.socket?.abandon('heartbeat timeout'));
     this.signals = new PageSignals(options.environment ?? defaultPageEnvironment(), () => this.wake());
     if (options.autoConnect ?? true) this.connect();
   }
@@ -135,6 +141,7 @@ class OrreryClient implements SocketOwner, InboundTarget {
     this.socket?.close(code, reason);
     this.socket = undefined;
     this.welcomed = false;
+    this.resume.end(); // sent before the close frame, so processed unless the socket was dead
     this.outbox.requests.failAll('CLOSED', 'the client was closed', 'ORRERY_CLIENT_CLOSED');
     const unsent = this.outbox.takeUnsent();
     this.store.set({ status: 'closed', attempt: 0, lastClose: { code, reason, wasClean: true } });
@@ -147,15 +154,15 @@ class OrreryClient implements SocketOwner, InboundTarget {
       (endpoint) => {
         if (generation !== this.generation) return;
         try {
-          this.socket = new ClientSocket(this.Impl, endpoint.url, endpoint.protocols, this, this.opts.connectTimeoutMs);
+          this.socket = new ClientSocket(this.Impl, endpoint.url, [...endpoint.protocols, ...this.resume.offer()], this, this.opts.connectTimeoutMs);
         } catch (error) {
-          this.emitError({ error: new OrreryError('ORRERY_ENDPOINT_FAILED', `cannot open a websocket to ${endpoint.url}: ${String(error)}`, { cause: error }) });
+          this.errors.emit({ error: new OrreryError('ORRERY_ENDPOINT_FAILED', `cannot open a websocket to ${endpoint.url}: ${String(error)}`, { cause: error }) });
           this.retry(undefined);
         }
       },
       (error: unknown) => {
         if (generation !== this.generation) return;
-        this.emitError({ error: error as OrreryError });
+        this.errors.emit({ error: error as OrreryError });
         this.retry(undefined);
       },
     );
@@ -188,9 +195,9 @@ class OrreryClient implements SocketOwner, InboundTarget {
   private terminal(close: CloseInfo | undefined, error: OrreryError): void {
     this.stopActivity();
     this.outbox.requests.failAll('CLOSED', error.message, error.code, close?.code);
-    this.outbox.dropAll(error.code, error.message);
+    this.outbox.dropAll(error.code, error.message, this.resume.end());
     this.store.set({ status: 'closed', attempt: this.failures, lastClose: close, error });
-    this.emitError({ error });
+    this.errors.emit({ error });
   }
 
   private stopActivity(): void {
@@ -231,18 +238,39 @@ class OrreryClient implements SocketOwner, InboundTarget {
     if (this.welcomed && Date.now() - this.openedAt >= this.opts.reconnect.stableAfterMs) this.failures = 0;
     this.welcomed = false;
     this.heartbeat?.stop();
+    this.resume.lost();
     this.outbox.requests.failSent(`the connection closed (${close.code}${close.reason ? ` ${close.reason}` : ''}) before the reply; the request may or may not have run`);
   }
 
-  welcome(): void {
+  /** Open: a resume's unconfirmed messages go first, then the queue, then anything new. */
+  welcome(env: WelcomeEnvelope): void {
     const socket = this.socket;
     if (socket === undefined || this.welcomed) return;
     socket.welcomed();
+    const outcome = this.resume.welcome(env);
     this.welcomed = true;
     this.openedAt = Date.now();
+    if (outcome?.resumed === true) this.resume.resend();
+    this.outbox.flush(this.resume);
     this.store.set({ status: 'open', attempt: 0, lastClose: this.store.state.lastClose });
     this.heartbeat?.start();
-    this.outbox.flush(socket);
+    if (outcome === undefined) return;
+    if (!outcome.resumed) this.errors.emit({ error: outcome.error });
+    this.resumes.emit(outcome);
+  }
+
+  /** A gap is reported, and the socket dropped: the next attempt resumes from the last good seq. */
+  sequenced(seq: number | undefined, a: unknown, frame: string): boolean {
+    const verdict = this.resume.sequence(seq, a);
+    if (verdict === 'gap') {
+      this.errors.emit({ error: this.resume.gapError(seq!), frame });
+      this.socket?.abandon('sequence gap');
+    }
+    return verdict === 'deliver';
+  }
+
+  ack(seq: number): void {
+    this.resume.confirm(seq);
   }
 
   message(name: string, data: unknown): void {
@@ -258,7 +286,7 @@ class OrreryClient implements SocketOwner, InboundTarget {
   }
 
   invalid(error: OrreryError, frame: string): void {
-    this.emitError({ error, frame });
+    this.errors.emit({ error, frame });
   }
 
   // ── sending ────────────────────────────────────────────────────────────────
@@ -271,7 +299,7 @@ class OrreryClient implements SocketOwner, InboundTarget {
       const problem = syncIssues(schema, data);
       if (problem !== undefined) throw new OrreryError('ORRERY_INVALID_MESSAGE', `invalid message "${name}": ${problem}`);
     }
-    return this.outbox.message(encodeMessage(name, data), { name, data }, this.welcomed ? this.socket : undefined);
+    return this.outbox.message(encodeMessage(name, data), { name, data }, this.welcomed ? this.resume : undefined);
   }
 
   request(name: string, input?: unknown, options: RequestOptions = {}): Promise<unknown> {
@@ -291,7 +319,7 @@ class OrreryClient implements SocketOwner, InboundTarget {
       this.outbox.requests.fail(id, 'INVALID_INPUT', (error as Error).message, 'ORRERY_NOT_SERIALIZABLE');
       return promise;
     }
-    this.outbox.request(id, text, this.welcomed ? this.socket : undefined);
+    this.outbox.request(id, text, this.welcomed ? this.resume : undefined);
     return promise;
   }
 
@@ -319,21 +347,11 @@ class OrreryClient implements SocketOwner, InboundTarget {
   }
 
   onError(listener: (event: ClientErrorEvent<AnyProtocol>) => void): () => void {
-    this.errorListeners.add(listener);
-    return () => {
-      this.errorListeners.delete(listener);
-    };
+    return this.errors.add(listener);
   }
 
-
-  private emitError(event: ClientErrorEvent<AnyProtocol>): void {
-    for (const listener of this.errorListeners) {
-      try {
-        listener(event);
-      } catch (error) {
-        reportListenerError(error);
-      }
-    }
+  onResume(listener: (event: ResumeEvent<AnyProtocol>) => void): () => void {
+    return this.resumes.add(listener);
   }
 }
 

@@ -13,11 +13,16 @@ import {
   type AnyProtocol,
   type ServerEnvelope,
   type StandardSchemaV1,
+  type WelcomeEnvelope,
 } from '@orrery/protocol';
 
 /** What the dispatcher hands decoded frames to. */
 export interface InboundTarget {
-  welcome(): void;
+  welcome(env: WelcomeEnvelope): void;
+  /** A `msg` with `seq` or `a` (resumable connections); false: drop it. */
+  sequenced(seq: number | undefined, a: unknown, frame: string): boolean;
+  /** A server `ack`: client messages up to `seq` were processed. */
+  ack(seq: number): void;
   message(name: string, data: unknown): void;
   result(id: number, data: unknown): void;
   failure(id: number, code: string, message: string): void;
@@ -52,7 +57,11 @@ export class InboundDispatcher {
     }
     switch (env.t) {
       case 'msg':
+        if ((env.seq !== undefined || env.a !== undefined) && !this.target.sequenced(env.seq, env.a, data)) return;
         this.message(env.n, env.d, data);
+        return;
+      case 'ack':
+        this.target.ack(env.seq);
         return;
       case 'res':
         this.target.result(env.id, env.d);
@@ -61,7 +70,7 @@ export class InboundDispatcher {
         this.target.failure(env.id, env.e.code, env.e.message);
         return;
       case 'welcome':
-        this.target.welcome();
+        this.target.welcome(env);
         return;
       default:
         return; // pong: the heartbeat saw the frame arrive

@@ -18,6 +18,7 @@ export { clientDefaults } from './options.js';
 export type { OverflowPolicy, QueueOptions, ReconnectOptions, WebsocketClientOptions } from './options.js';
 export type { Endpoint, EndpointOptions, Provider } from './endpoint.js';
 export type { HeartbeatOptions } from './heartbeat.js';
+export type { NotResumedReason, ResumeEvent, ResumeOptions } from './resume.js';
 export type { EventTargetLike, PageEnvironment } from './page-signals.js';
 export type { WebsocketConstructor } from './platform.js';
 export { fullJitterDelay, backoffCeiling } from './backoff.js';

@@ -1,8 +1,8 @@
 /**
- * Listener sets: message listeners by name, error listeners, and reporting a listener that
- * throws. A throwing listener does not stop the others; its error is reported like an
- * uncaught exception (`reportError` in browsers — window.onerror; an uncaught exception in
- * Node), as EventTarget does.
+ * Listener sets: message listeners by name, event listeners (errors, resume outcomes), and
+ * reporting a listener that throws. A throwing listener does not stop the others; its error is
+ * reported like an uncaught exception (`reportError` in browsers — window.onerror; an uncaught
+ * exception in Node), as EventTarget does.
  */
 
 /** Report an error thrown by application code called from the client. */
@@ -44,5 +44,28 @@ export class ListenerMap<L extends (value: never) => void> {
       }
     }
     return true;
+  }
+}
+
+/** Listeners of one event (errors, resume outcomes). */
+export class EventListeners<T> {
+  private readonly set = new Set<(event: T) => void>();
+
+  /** Add a listener; returns the function that removes it. */
+  add(listener: (event: T) => void): () => void {
+    this.set.add(listener);
+    return () => {
+      this.set.delete(listener);
+    };
+  }
+
+  emit(event: T): void {
+    for (const listener of this.set) {
+      try {
+        listener(event);
+      } catch (error) {
+        reportListenerError(error);
+      }
+    }
   }
 }

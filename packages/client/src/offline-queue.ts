@@ -35,6 +35,12 @@ export class OfflineQueue {
     this.live++;
   }
 
+  /** The oldest entry, left in place; `undefined` when empty. */
+  peek(): QueuedFrame | undefined {
+    while (this.head < this.items.length && this.items[this.head] === undefined) this.head++;
+    return this.items[this.head];
+  }
+
   /** The oldest entry, removed; `undefined` when empty. */
   shift(): QueuedFrame | undefined {
     while (this.head < this.items.length) {

@@ -8,6 +8,7 @@ import type { EndpointOptions, Provider } from './endpoint.js';
 import type { HeartbeatOptions } from './heartbeat.js';
 import type { PageEnvironment } from './page-signals.js';
 import type { WebsocketConstructor } from './platform.js';
+import type { ResumeOptions } from './resume.js';
 import type { CloseInfo } from './state.js';
 
 /** Reconnect behaviour. */
@@ -73,6 +74,11 @@ export interface WebsocketClientOptions extends EndpointOptions {
   /** Default timeout of `request`. @default 10_000 */
   readonly requestTimeoutMs?: number;
   /**
+   * Resumable connections (used when the server's route resumes; docs/client.md §5): the
+   * window of unconfirmed client messages and the acknowledgement delay.
+   */
+  readonly resume?: Partial<ResumeOptions>;
+  /**
    * Validate what `send` and `request` are given against the protocol before sending (with
    * synchronous schemas; async ones are left to the server). @default true
    */
@@ -90,6 +96,7 @@ export interface ResolvedClientOptions {
   readonly queue: Required<QueueOptions>;
   readonly requestTimeoutMs: number;
   readonly validateOutgoing: boolean;
+  readonly resume: ResumeOptions;
 }
 
 /** The defaults. */
@@ -100,6 +107,7 @@ export const clientDefaults = {
   queue: { maxMessages: 100, ttlMs: 30_000, overflow: 'reject' as OverflowPolicy },
   requestTimeoutMs: 10_000,
   validateOutgoing: true,
+  resume: { maxUnconfirmed: 256, ackDelayMs: 200 },
 } as const;
 
 /** Apply defaults and check. */
@@ -117,6 +125,7 @@ export function resolveClientOptions(options: WebsocketClientOptions): ResolvedC
     queue,
     requestTimeoutMs: options.requestTimeoutMs ?? clientDefaults.requestTimeoutMs,
     validateOutgoing: options.validateOutgoing ?? clientDefaults.validateOutgoing,
+    resume: { ...clientDefaults.resume, ...options.resume },
   };
   positive('connectTimeoutMs', resolved.connectTimeoutMs);
   positive('requestTimeoutMs', resolved.requestTimeoutMs);
@@ -132,6 +141,8 @@ export function resolveClientOptions(options: WebsocketClientOptions): ResolvedC
   }
   nonNegative('queue.maxMessages', queue.maxMessages);
   positive('queue.ttlMs', queue.ttlMs);
+  positive('resume.maxUnconfirmed', resolved.resume.maxUnconfirmed);
+  positive('resume.ackDelayMs', resolved.resume.ackDelayMs);
   if (queue.overflow !== 'reject' && queue.overflow !== 'drop-oldest') invalid(`createWebsocketClient: queue.overflow must be 'reject' or 'drop-oldest', got ${JSON.stringify(queue.overflow)}`);
   return resolved;
 }

@@ -12,8 +12,10 @@ import type { ClientErrorEvent } from './types.js';
 
 /** A sink for frames that may go out now or later. */
 export interface FrameSink {
-  /** Send at once; false when that is not possible now. */
+  /** Send a request (or other) frame at once; false when that is not possible now. */
   send(text: string): boolean;
+  /** Send a client message at once; false when it must wait (not open, or the resume window is full). */
+  message(text: string, message: ClientMessage<AnyProtocol>): boolean;
 }
 
 /** The offline queue, the requests in flight, and the policy between them. */
@@ -28,16 +30,19 @@ export class Outbox {
     this.requests = new PendingRequests((id) => this.queue.removeRequest(id));
   }
 
-  /** A client message: sent on `sink` when it is given and takes it, else queued. Throws on overflow (`reject`). */
+  /**
+   * A client message: sent on `sink` when it is given, nothing waits before it and it takes
+   * it; else queued. Throws on overflow (`reject`).
+   */
   message(text: string, message: ClientMessage<AnyProtocol>, sink: FrameSink | undefined): 'sent' | 'queued' {
-    if (sink?.send(text) === true) return 'sent';
+    if (this.queue.size === 0 && sink?.message(text, message) === true) return 'sent';
     this.enqueue({ text, at: Date.now(), message });
     return 'queued';
   }
 
   /** A request's frame: sent, or queued; a full queue (`reject`) fails the request. */
   request(id: number, text: string, sink: FrameSink | undefined): void {
-    if (sink?.send(text) === true) {
+    if (this.queue.size === 0 && sink?.send(text) === true) {
       this.requests.markSent(id);
       return;
     }
@@ -48,11 +53,15 @@ export class Outbox {
     }
   }
 
-  /** The connection opened: report expired messages, then send the rest in order. */
+  /**
+   * The connection opened (or the resume window made room): report expired messages, then send
+   * the rest in order, up to the first one the sink cannot take now.
+   */
   flush(sink: FrameSink): void {
     for (const expired of this.queue.takeExpired(Date.now(), this.options.ttlMs)) this.expired(expired);
-    for (let frame = this.queue.shift(); frame !== undefined; frame = this.queue.shift()) {
-      sink.send(frame.text);
+    for (let frame = this.queue.peek(); frame !== undefined; frame = this.queue.peek()) {
+      if (frame.message === undefined ? !sink.send(frame.text) : !sink.message(frame.text, frame.message as ClientMessage<AnyProtocol>)) return;
+      this.queue.shift();
       if (frame.requestId !== undefined) this.requests.markSent(frame.requestId);
     }
   }
@@ -62,8 +71,12 @@ export class Outbox {
     return this.queue.drain().flatMap((f) => (f.message === undefined ? [] : [f.message as ClientMessage<AnyProtocol>]));
   }
 
-  /** The connection ended for good: report every queued entry as not sent. */
-  dropAll(code: OrreryErrorCode, why: string): void {
+  /**
+   * The connection ended for good: report every queued entry as not sent, and each message
+   * `unconfirmed` (sent on a resumable connection, not confirmed) as possibly not processed.
+   */
+  dropAll(code: OrreryErrorCode, why: string, unconfirmed: readonly ClientMessage<unknown>[] = []): void {
+    for (const message of unconfirmed) this.report({ error: new OrreryError(code, `message "${message.name}" was sent but not confirmed; it may or may not have been processed: ${why}`), message: message as ClientMessage<AnyProtocol> });
     for (const frame of this.queue.drain()) this.dropped(frame, code, `not sent: ${why}`);
   }
 

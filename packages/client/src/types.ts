@@ -13,6 +13,7 @@ import type {
   RequestOutput,
   ServerMessageName,
 } from '@orrery/protocol';
+import type { ResumeEvent } from './resume.js';
 import type { ConnectionState, StateListener } from './state.js';
 
 /** What `send` did: sent on the open socket, or queued until the connection opens. */
@@ -82,6 +83,12 @@ export interface WebsocketClient<P extends AnyProtocol> {
   off<N extends ServerMessageName<P>>(name: N, listener: MessageListener<P, N>): void;
   /** Listen to error events; returns a function that removes the listener. */
   onError(listener: (event: ClientErrorEvent<P>) => void): () => void;
+  /**
+   * Listen to the outcome of each resume request (resumable routes only): `resumed: true`, or
+   * `resumed: false` with the `reason` and the sent messages left `unconfirmed`. Returns a
+   * function that removes the listener.
+   */
+  onResume(listener: (event: ResumeEvent<P>) => void): () => void;
   /**
    * Listen to state changes; returns a function that removes the listener. Bound to the
    * client, so `useSyncExternalStore(client.subscribe, () => client.state)` works.

@@ -41,6 +41,8 @@ describe('options', () => {
     bad({ requestTimeoutMs: 0 }, 'createWebsocketClient: requestTimeoutMs must be a positive number, got 0');
     bad({ reconnect: { initialDelayMs: 100, maxDelayMs: 10 } }, 'createWebsocketClient: reconnect.maxDelayMs (10) must not be below reconnect.initialDelayMs (100)');
     bad({ heartbeat: { timeoutMs: -1 } }, 'createWebsocketClient: heartbeat.timeoutMs must be a positive number, got -1');
+    bad({ resume: { maxUnconfirmed: 0 } }, 'createWebsocketClient: resume.maxUnconfirmed must be a positive number, got 0');
+    bad({ resume: { ackDelayMs: Number.NaN } }, 'createWebsocketClient: resume.ackDelayMs must be a positive number, got NaN');
     bad({ queue: { overflow: 'drop-newest' } }, `createWebsocketClient: queue.overflow must be 'reject' or 'drop-oldest', got "drop-newest"`);
     expect(() => createWebsocketClient({} as typeof chat, { url: 'ws://h' })).toThrow(expect.objectContaining({ code: 'ORRERY_INVALID_OPTIONS' }));
   });
@@ -53,6 +55,7 @@ describe('options', () => {
       queue: { maxMessages: 100, ttlMs: 30_000, overflow: 'reject' },
       requestTimeoutMs: 10_000,
       validateOutgoing: true,
+      resume: { maxUnconfirmed: 256, ackDelayMs: 200 },
     });
   });
 
