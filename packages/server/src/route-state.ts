@@ -11,7 +11,8 @@ import { invalid, positive, resolveLimits, type ConnectionLimits, type ResolvedL
 import type { RegistryBackend } from './registry/types.js';
 import { createRegistryView, type Registry } from './registry/view.js';
 import { resolveResume, type ResolvedResume } from './resume/options.js';
-import type { ResumableConnection } from './resume/session.js';
+import { SessionHub, type RelayConnection } from './resume/relay.js';
+import type { ResumableConnection, ResumeRouteRuntime } from './resume/session.js';
 import { SessionTable } from './resume/table.js';
 import type { AnyRoute } from './route.js';
 import { compilePath, type PathPattern } from './router.js';
@@ -33,6 +34,9 @@ export interface RouteState extends WsRouteRuntime {
   readonly sessions: SessionTable<ResumableConnection> | undefined;
   readonly nodeId: string;
   socketOpened(connection: WsConnection): void;
+  relayClosed(relay: RelayConnection): void;
+  /** Resumable routes: cross-node resume (relays through the registry). */
+  readonly hub: SessionHub | undefined;
   readonly wss: WebSocketServer;
   /** Slots taken: open connections plus handshakes in progress. */
   slots: number;
@@ -112,6 +116,15 @@ export function buildRouteState(def: AnyRoute, ctx: RouteContext): RouteState {
         stats.connections--;
       }
     },
+    relayClosed: () => {
+      state.slots--;
+      stats.connections--;
+    },
+    hub: undefined,
   };
+  if (resume !== undefined) {
+    const hub = new SessionHub(state as ResumeRouteRuntime, ctx.backend, ctx.logger);
+    (state as { hub: SessionHub | undefined }).hub = hub;
+  }
   return state;
 }

@@ -26,7 +26,7 @@ import { invalid, positive, type ConnectionLimits } from './options.js';
 import { memoryRegistry } from './registry/memory.js';
 import type { RegistryBackend } from './registry/types.js';
 import type { Registry } from './registry/view.js';
-import { resumeOrRefuse, type ResumeRouteState } from './resume/attach.js';
+import { countRefusal, resumeOrRefuse, type ResumeRouteState } from './resume/attach.js';
 import { ResumableConnection } from './resume/session.js';
 import { findResumeRequest, type ResumeRequest } from './resume/token.js';
 import type { AnyRoute, RouteDefinition } from './route.js';
@@ -138,11 +138,12 @@ class OrreryWebsocketServer implements WebsocketServer {
     this.ownsRegistry = options.registry === undefined;
     this.registryBackend = options.registry ?? memoryRegistry();
     for (const def of options.routes) this.addRoute(def, options);
+    const hubs = Promise.all(this.routes.map((r) => r.hub?.start()));
 
     if (options.server !== undefined) {
       this.ownsServer = false;
       this.httpServer = options.server;
-      this.ready = Promise.resolve();
+      this.ready = hubs.then(() => undefined);
     } else {
       this.ownsServer = true;
       this.httpServer = createServer((req, res) => {
@@ -150,13 +151,13 @@ class OrreryWebsocketServer implements WebsocketServer {
           res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('NoRouteFound');
         }
       });
-      this.ready = new Promise((resolve, reject) => {
+      this.ready = new Promise<void>((resolve, reject) => {
         this.httpServer.once('error', reject);
         this.httpServer.listen(options.port, options.host, () => {
           this.httpServer.off('error', reject);
           resolve();
         });
-      });
+      }).then(() => hubs).then(() => undefined);
     }
     this.httpServer.on('upgrade', this.upgradeListener);
   }
@@ -290,14 +291,27 @@ class OrreryWebsocketServer implements WebsocketServer {
     connLifecycle.upgraded(conn, ws.protocol);
     // ws has its own error handling on the socket from here on.
     socket.off('error', destroyOnError);
-    let connection: WsConnection;
     if (r.sessions === undefined) {
-      connection = new WsConnection(conn, r, ws, socket);
-    } else {
-      const outcome = resumeOrRefuse(r as ResumeRouteState, conn, ws, socket, h.resume, this.logger);
-      if (outcome === 'resumed') return;
-      connection = new ResumableConnection(conn, r as ResumeRouteState, ws, socket, outcome.identity, outcome.refusal);
+      this.start(r, new WsConnection(conn, r, ws, socket));
+      return;
     }
+    const rr = r as RouteState & ResumeRouteState;
+    const outcome = resumeOrRefuse(rr, conn, ws, socket, h.resume, this.logger);
+    if (outcome === 'resumed') return;
+    if ('remote' in outcome) {
+      // The session lives on another node: relay to it, or open a fresh one if it refuses.
+      r.stats.connections++;
+      r.hub!.relay(ws, socket, outcome.remote, outcome.identity, (reason) => {
+        r.stats.connections--;
+        countRefusal(rr, reason);
+        this.start(r, new ResumableConnection(conn, rr, ws, socket, outcome.identity, reason));
+      });
+      return;
+    }
+    this.start(r, new ResumableConnection(conn, rr, ws, socket, outcome.identity, outcome.refusal));
+  }
+
+  private start(r: RouteState, connection: WsConnection): void {
     r.connections.add(connection);
     r.stats.connections++;
     r.stats.connectionsTotal++;
@@ -339,7 +353,7 @@ class OrreryWebsocketServer implements WebsocketServer {
 
   connectionCount(routeName?: string): number {
     let n = 0;
-    for (const r of this.routes) if (routeName === undefined || r.name === routeName) n += r.connections.size;
+    for (const r of this.routes) if (routeName === undefined || r.name === routeName) n += r.connections.size + (r.hub?.relayCount ?? 0);
     return n;
   }
 

@@ -3,6 +3,7 @@
  * spread evenly over the drain window so clients do not reconnect in one storm.
  */
 import type { ResolvedLimits } from './options.js';
+import type { SessionHub } from './resume/relay.js';
 import type { ResumableConnection } from './resume/session.js';
 import type { SessionTable } from './resume/table.js';
 import type { WsConnection } from './ws-connection.js';
@@ -10,6 +11,7 @@ import type { WsConnection } from './ws-connection.js';
 /** What draining needs of a route. */
 export interface DrainableRoute {
   readonly connections: Set<WsConnection>;
+  readonly hub: SessionHub | undefined;
   readonly sessions: SessionTable<ResumableConnection> | undefined;
   readonly limits: ResolvedLimits;
 }
@@ -24,6 +26,8 @@ export async function closeEveryConnection(routes: readonly DrainableRoute[], wi
   const detached = routes.flatMap((r) => (r.sessions?.all() ?? []).filter((s) => !r.connections.has(s)));
   const terminated = [...live, ...detached].map((c) => c.whenTerminated());
   for (const session of detached) session.beginClose(1001, reason, { type: 'stop' });
+  // Relayed clients: close them; their sessions' owners park them for a resume elsewhere.
+  for (const r of routes) for (const relay of r.hub?.allRelays() ?? []) relay.shutdown(1001, reason);
   await spread(live.length, windowMs, (i) => {
     live[i]!.beginClose(1001, reason, { type: 'stop' });
   });
@@ -31,6 +35,7 @@ export async function closeEveryConnection(routes: readonly DrainableRoute[], wi
   const allClosed = Promise.all(routes.map((r) => waitUntil(() => r.connections.size === 0)));
   if (await timedOut(allClosed, graceMs)) for (const r of routes) for (const c of r.connections) c.abort();
   await Promise.all(terminated);
+  for (const r of routes) r.hub?.stop();
 }
 
 /** Call `fn(i)` for i in 0..n-1, spread evenly over `windowMs` (one timer at a time). */

@@ -19,6 +19,12 @@ export interface FreshSession {
   readonly refusal: ResumeRefusal | undefined;
 }
 
+/** A session held by another node: relay to it. */
+export interface RemoteSession {
+  readonly identity: string;
+  readonly remote: ResumeRequest;
+}
+
 /**
  * Resume the requested session onto `ws` when this node holds it and everything matches, or
  * say how to open a fresh one. A refused resume of a session that exists here but cannot go
@@ -31,21 +37,26 @@ export function resumeOrRefuse(
   socket: Duplex,
   request: ResumeRequest | 'malformed' | undefined,
   logger: Logger,
-): 'resumed' | FreshSession {
+): 'resumed' | FreshSession | RemoteSession {
   const identity = identityOf(r, conn, logger);
   if (request === undefined) return { identity, refusal: undefined };
+  if (request !== 'malformed' && request.token.node !== r.nodeId) return { identity, remote: request };
   const refusal = request === 'malformed' ? 'unknown' : tryResume(r, identity, ws, socket, request);
   if (refusal === undefined) {
     r.stats.sessionsResumed++;
     return 'resumed';
   }
-  r.stats.resumeRefusals[refusal] = (r.stats.resumeRefusals[refusal] ?? 0) + 1;
+  countRefusal(r, refusal);
   return { identity, refusal };
 }
 
+/** Count a refused resume. */
+export function countRefusal(r: ResumeRouteState, refusal: ResumeRefusal): void {
+  r.stats.resumeRefusals[refusal] = (r.stats.resumeRefusals[refusal] ?? 0) + 1;
+}
+
 function tryResume(r: ResumeRouteState, identity: string, ws: WebSocket, socket: Duplex, request: ResumeRequest): ResumeRefusal | undefined {
-  const { node, sid, secret } = request.token;
-  if (node !== r.nodeId) return 'unavailable';
+  const { sid, secret } = request.token;
   const session = r.sessions.get(sid);
   if (session === undefined) return r.sessions.refusal(sid);
   if (!session.hasSecret(secret)) return 'unknown';

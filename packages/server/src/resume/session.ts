@@ -20,6 +20,7 @@ import type { DataFrame, TerminateReason } from '../types.js';
 import { WsConnection, type WsRouteRuntime } from '../ws-connection.js';
 import type { ResolvedResume } from './options.js';
 import { ReplayBuffer } from './replay.js';
+import type { RelayConnection } from './relay.js';
 import type { SessionTable, TableSession } from './table.js';
 import { formatToken, newSecret, secretsEqual } from './token.js';
 
@@ -30,6 +31,8 @@ export interface ResumeRouteRuntime extends WsRouteRuntime {
   readonly nodeId: string;
   /** A session is served by a (new) socket on this node: count it as a connection. */
   socketOpened(connection: WsConnection): void;
+  /** A relay's socket closed (its slot is free). */
+  relayClosed(relay: RelayConnection): void;
 }
 
 /** The owning node's end of a relay to another node (see relay.ts). */
