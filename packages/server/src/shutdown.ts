@@ -28,7 +28,7 @@ export async function closeEveryConnection(routes: readonly DrainableRoute[], wi
   for (const session of detached) session.beginClose(1001, reason, { type: 'stop' });
   // Relayed clients: close them; their sessions' owners park them for a resume elsewhere.
   for (const r of routes) for (const relay of r.hub?.allRelays() ?? []) relay.shutdown(1001, reason);
-  await spread(live.length, windowMs, (i) => {
+  await spreadOver(live.length, windowMs, (i) => {
     live[i]!.beginClose(1001, reason, { type: 'stop' });
   });
   const graceMs = Math.max(...routes.map((r) => r.limits.closeTimeoutMs)) + 500;
@@ -39,7 +39,7 @@ export async function closeEveryConnection(routes: readonly DrainableRoute[], wi
 }
 
 /** Call `fn(i)` for i in 0..n-1, spread evenly over `windowMs` (one timer at a time). */
-async function spread(n: number, windowMs: number, fn: (i: number) => void): Promise<void> {
+export async function spreadOver(n: number, windowMs: number, fn: (i: number) => void): Promise<void> {
   if (n === 0) return;
   if (windowMs <= 0) {
     for (let i = 0; i < n; i++) fn(i);

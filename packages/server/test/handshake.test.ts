@@ -155,13 +155,23 @@ describe('the handshake', () => {
 
   it('a client that disconnects during connect releases its slot and never reaches init', async () => {
     let inits = 0;
-    const server = await startServer(route('/slow', { ...echoHandler, connect: (conn) => sleep(100).then(() => conn), init: () => { inits++; return [null, []]; } }, { maxConnections: 1 }));
+    let connects = 0;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    const server = await startServer(route('/slow', {
+      ...echoHandler,
+      connect: (conn) => { connects++; return connects === 1 ? gate.then(() => conn) : conn; },
+      init: () => { inits++; return [null, []]; },
+    }, { maxConnections: 1 }));
     const socket = netConnect(server.port, '127.0.0.1');
     socket.on('error', () => {});
     socket.write(upgradeHead('/slow'));
-    await sleep(20);
+    await waitFor(() => connects === 1, 'connect to start');
     socket.destroy();
-    await sleep(150);
+    await new Promise((r) => socket.once('close', r));
+    await sleep(20);
+    release();
+    await sleep(20);
     expect(inits).toBe(0);
     const ok = await connectTestClient(server.url('/slow'));
     expect(ok.protocol).toBe('');

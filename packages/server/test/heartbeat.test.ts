@@ -12,16 +12,16 @@ function entry(log: string[], name: string): HeartbeatEntry {
 
 describe('the heartbeat wheel', () => {
   it('pings silent entries within the ping interval, idles them after the idle timeout, and keeps live ones', async () => {
-    const wheel = new HeartbeatWheel(100, 300);
+    const wheel = new HeartbeatWheel(200, 600);
     const log: string[] = [];
     const silent = entry(log, 'silent');
     const live = entry(log, 'live');
     wheel.add(silent);
     wheel.add(live);
     const keepAlive = setInterval(() => { live.lastInbound = wheel.now; }, 20);
-    await sleep(140);
+    await sleep(280);
     expect(log.filter((l) => l === 'ping silent').length).toBeGreaterThanOrEqual(1);
-    await sleep(300);
+    await sleep(600);
     clearInterval(keepAlive);
     expect(log).toContain('idle silent');
     expect(log).not.toContain('idle live');

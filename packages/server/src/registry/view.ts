@@ -71,7 +71,8 @@ export function createRegistryView<M>(ns: RegistryNamespace): Registry<M> {
   };
 }
 
-function toMember(who: Registrant, op: string): RegistryMember {
+/** The registry member behind `who`; throws `ORRERY_NOT_A_MEMBER` (used by presence too). */
+export function toMember(who: Registrant, op: string): RegistryMember {
   if (who instanceof Conn) {
     const member = memberOfConn(who);
     if (member === undefined) {
