@@ -28,6 +28,9 @@ export const ORRERY_ERROR_CODES = [
   'ORRERY_NOT_A_MEMBER', // a registry call was given something that is not a live connection or member
   'ORRERY_REGISTRY_UNAVAILABLE', // the cluster backend (Redis) cannot be reached
   'ORRERY_REGISTRY_CLOSED', // the registry was closed
+  // presence
+  'ORRERY_PRESENCE_META_TOO_LARGE', // presence metadata is larger than maxMetaBytes
+  'ORRERY_PRESENCE_FULL', // a presence group has maxMembers keys, or a key has maxConnectionsPerKey connections
   // server lifecycle
   'ORRERY_SERVER_CLOSED', // the server is shutting down or closed
   // typed protocol and client
