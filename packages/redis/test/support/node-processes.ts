@@ -34,16 +34,20 @@ export interface NodeProcessOptions {
   cluster?: { host: string; port: number }[];
   leaseMs?: number;
   nodeId?: string;
+  /** Another server script with the same contract (env in, `{ port, nodeId }` line out). @default test/fixtures/node-server.ts */
+  fixture?: string;
+  /** More environment variables for the script. */
+  env?: Record<string, string>;
 }
 
 /** Start one server process and wait for its `{ port, nodeId }` line. */
 export function startNodeProcess(options: NodeProcessOptions): Promise<NodeProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   if (options.redis !== undefined) env.ORRERY_TEST_REDIS = options.redis;
   if (options.cluster !== undefined) env.ORRERY_TEST_CLUSTER = JSON.stringify(options.cluster);
   if (options.leaseMs !== undefined) env.ORRERY_TEST_LEASE_MS = String(options.leaseMs);
   if (options.nodeId !== undefined) env.ORRERY_TEST_NODE_ID = options.nodeId;
-  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@orrery/source', FIXTURE], {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@orrery/source', options.fixture ?? FIXTURE], {
     cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
