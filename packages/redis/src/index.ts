@@ -17,5 +17,6 @@
  */
 export { redisRegistry } from './registry.js';
 export type { RedisRegistry, RedisRegistryStatus } from './registry.js';
+export { redisPresence } from './presence.js';
 export { redisRegistryDefaults } from './options.js';
 export type { RedisRegistryOptions } from './options.js';

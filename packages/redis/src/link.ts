@@ -17,6 +17,7 @@
  */
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { ResolvedRedisOptions } from './options.js';
+import { PRESENCE_SCRIPTS } from './presence-scripts.js';
 import { ALL_SCRIPTS, type Script } from './scripts.js';
 
 /** What the registry needs from its connections. */
@@ -65,7 +66,7 @@ type ScriptCommand = (...args: ScriptArg[]) => Promise<unknown>;
  */
 function defineScripts(client: Commander): (script: Script, keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown> {
   const commands = new Map<string, ScriptCommand>();
-  for (const s of ALL_SCRIPTS) {
+  for (const s of [...ALL_SCRIPTS, ...PRESENCE_SCRIPTS]) {
     client.defineCommand(s.name, { lua: s.lua, numberOfKeys: s.keys });
     const fn = (client as unknown as Record<string, ScriptCommand>)[s.name]!;
     commands.set(s.name, fn.bind(client));

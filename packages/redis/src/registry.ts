@@ -12,6 +12,7 @@ import { KeyLayout } from './keys.js';
 import { LeaseKeeper } from './lease.js';
 import { connectCluster, connectSingle, type RedisLink } from './link.js';
 import { RedisNamespace } from './namespace.js';
+import { exposePresenceHost, type RegistryExtension } from './presence-host.js';
 import { resolveOptions, type RedisRegistryOptions, type ResolvedRedisOptions } from './options.js';
 import { RETIRE, type Script } from './scripts.js';
 import { Subscriptions } from './subscriptions.js';
@@ -73,6 +74,8 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
   private fatalError: OrreryError | undefined;
   private readyWaiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private closing: Promise<void> | undefined;
+  /** Presence, when attached (`redisPresence`): hears unknown channels, re-assertions, close. */
+  private extension: RegistryExtension | undefined;
 
   constructor(private readonly options: ResolvedRedisOptions) {
     this.mode = options.mode;
@@ -106,6 +109,14 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
       fatal: (error) => this.fail(error),
     });
     this.lease.start();
+    exposePresenceHost(this, {
+      nodeId: this.nodeId, keys: this.keys, leaseMs: this.leaseMs, heartbeatMs: this.heartbeatMs, faults: this.faults,
+      call: (op, script, keys, args, bounded) => this.call(op, script, keys, args, '', bounded),
+      subscribe: (channel) => this.subscriptions.ensure(channel),
+      unsubscribe: (channel) => this.subscriptions.release(channel),
+      isClosed: () => this.isClosed(),
+      attach: (extension) => { this.extension = extension; },
+    });
   }
 
   get status(): RedisRegistryStatus {
@@ -204,7 +215,7 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
     const owner = this.channels.get(channel);
     const isInbox = owner === undefined && this.inbox.has(channel);
     if (owner === undefined && !isInbox) {
-      this.subscriptions.stray(channel);
+      if (this.extension?.onMessage(channel, payload) !== true) this.subscriptions.stray(channel);
       return;
     }
     const decoded = decodePayload(payload);
@@ -224,7 +235,7 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
   private onReady(): void {
     if (this.closing !== undefined || this.fatalError !== undefined) return;
     this.lease.reassertAll().then(
-      () => this.health(true),
+      () => { this.health(true); this.extension?.onReasserted(); },
       (err: unknown) => this.health(false, err),
     );
   }
@@ -266,6 +277,8 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
   }
 
   private async shutdown(): Promise<void> {
+    // Presence first: it removes this node's rows while the connections are still up.
+    await this.extension?.close().catch(() => undefined);
     this.lease.stop();
     for (const view of this.views.values()) view.clear();
     if (this.fatalError === undefined) {

@@ -57,7 +57,8 @@ local function reap_dead(nodes, now)
 end
 `;
 
-function script(name: string, keys: number, body: string, afterSync: 'retry' | 'synced' = 'retry'): Script {
+/** A script with the common helpers (also used by `presence-scripts.ts`). */
+export function script(name: string, keys: number, body: string, afterSync: 'retry' | 'synced' = 'retry'): Script {
   return { name: `orrery_${name}`, lua: `${HELPERS}\n${body}`, keys, afterSync };
 }
 
