@@ -123,7 +123,8 @@ class OrreryClient implements SocketOwner, InboundTarget {
     if (this.store.state.status === 'closed') return this.connect();
     const socket = this.socket;
     if (socket !== undefined) {
-      socket.close(1000, 'reconnect');
+      if (this.resume.resumable) socket.drop('reconnect'); // keep the session for the resume
+      else socket.close(1000, 'reconnect');
       this.lost(socket, { code: 1000, reason: 'reconnect', wasClean: true });
     }
     this.failures = 0;

@@ -101,6 +101,11 @@ export class ResumeSession {
     private readonly room: () => void,
   ) {}
 
+  /** There is a session to resume. */
+  get resumable(): boolean {
+    return this.token !== undefined;
+  }
+
   /** The subprotocols the next attempt offers: the resume request, when there is a session. */
   offer(): string[] {
     this.offered = this.token;

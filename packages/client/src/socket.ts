@@ -61,15 +61,23 @@ export class ClientSocket {
 
   /** Drop the socket at once (dead, or too slow to open) and report a 1006 close with `reason`. */
   abandon(reason: string): void {
+    if (this.drop(reason)) this.owner.socketClosed(this, { code: 1006, reason, wasClean: false });
+  }
+
+  /**
+   * Drop the socket without reporting: destroy the TCP connection where the platform can
+   * (`ws` in Node: the server sees a drop and parks a resumable session), else close with 1000.
+   */
+  drop(reason: string): boolean {
     const ws = this.detach();
-    if (ws === undefined) return;
+    if (ws === undefined) return false;
     try {
       if (typeof ws.terminate === 'function') ws.terminate();
       else ws.close(1000, reason);
     } catch {
       // already closed
     }
-    this.owner.socketClosed(this, { code: 1006, reason, wasClean: false });
+    return true;
   }
 
   private closed(close: CloseInfo): void {

@@ -234,6 +234,19 @@ describe('resume: refused and not offered', () => {
     expect((await server.connection(3)).offered).toEqual(['orrery.v1']);
   });
 
+  it('reconnect() keeps a resumable session: it drops the TCP connection (the server parks) and offers the resume', async () => {
+    const { client, server, open } = await setup();
+    const plain = await open(0, { t: 'welcome' });
+    client.reconnect();
+    expect(await plain.closed).toBe(1000); // not resumable: a clean close
+    const c1 = await server.connection(1);
+    c1.send(welcome('T1'));
+    await waitForStatus(client, 'open');
+    client.reconnect();
+    expect(await c1.closed).toBe(1006);
+    expect((await server.connection(2)).resume).toEqual({ token: 'T1', lastSeq: 0 });
+  });
+
   it('close() forgets the session: connect() offers no resume', async () => {
     const { client, server, open } = await setup();
     const c0 = await open(0, welcome('T1'));

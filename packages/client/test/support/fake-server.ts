@@ -23,8 +23,8 @@ export interface FakeConnection {
   drop(): void;
   /** Close with a close frame. */
   close(code: number, reason: string): void;
-  /** Resolves when the connection has closed (either side). */
-  readonly closed: Promise<void>;
+  /** Resolves with the close code the server saw (1006: dropped without a close frame). */
+  readonly closed: Promise<number>;
   /** Wait until `count` frames of kind `t` (all kinds when omitted) have arrived. */
   waitFrames(count: number, t?: string): Promise<ClientFrame[]>;
 }
@@ -67,7 +67,7 @@ export async function startFakeServer(): Promise<FakeServer> {
 function fakeConnection(ws: WebSocket, offered: string[]): FakeConnection {
   const frames: ClientFrame[] = [];
   ws.on('message', (data) => frames.push(JSON.parse(String(data)) as ClientFrame));
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
   const match = offered.map((p) => RESUME.exec(p)).find((m) => m !== null);
   return {
     offered,
