@@ -2,7 +2,8 @@
  * @orrery/client — a typed, resilient websocket client for browsers and Node: typed
  * `send` / `on` / `request`, an observable connection state, reconnect with full-jitter
  * backoff, terminal close codes, an async url / params / token provider, a bounded offline
- * queue with a TTL, and heartbeat-based dead-connection detection. See docs/client.md.
+ * queue with a TTL, heartbeat-based dead-connection detection, and resume without loss on
+ * resumable routes (`onResume`). See docs/client.md.
  *
  * @example
  * import { createWebsocketClient } from '@orrery/client';
