@@ -144,12 +144,10 @@ describe('resume against the server (one node)', () => {
     expect(stream.log.terminated).toEqual({ u: ['timeout'] });
   });
 
-  // The server spends the token when it grants the resume; when the welcome that carries the
-  // next one is lost (the connection drops right after the server sent it), the client can only
-  // offer the spent token again and gets a fresh session ("unknown"). Enable once the server
-  // accepts that retry (e.g. keeps the previous secret valid until the client's first frame on
-  // the resumed connection). The chaos tests spare this moment (ChaosOptions.spareHandshake).
-  it.skip('a resume whose welcome was lost can be retried with the same token', async () => {
+  // The server keeps the previous token valid until the client's first frame on the resumed
+  // connection: when the welcome that carries the next token is lost, the retry with the old
+  // token still resumes.
+  it('a resume whose welcome was lost can be retried with the same token', async () => {
     const { url } = await oneNode({ windowMs: 10_000 });
     const first = (ws: WebSocket) => new Promise<{ session: string; resumed: boolean; reason?: string }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
     const a = new WebSocket(url, ['orrery.v1']);

@@ -76,6 +76,28 @@ describe('resumable sessions (one node)', () => {
     expect(log.inits).toBe(2);
   });
 
+  it('a token stays good until the client sends a frame on the resumed connection (a lost welcome can be retried)', async () => {
+    const { server, publish } = await setup();
+    const a = await connectTestClient(server.url('/s'), { protocols: ['orrery.v1'] });
+    const welcome = await next(a);
+    a.terminate();
+    await waitFor(() => server.stats().routes[0]!.sessionsParked === 1, 'parking');
+    const b = await connectTestClient(server.url('/s'), { protocols: ['orrery.v1', `orrery.resume.${welcome.session}.0`] });
+    expect(await next(b)).toMatchObject({ resumed: true });
+    b.terminate(); // as if the resumed welcome never arrived
+    await waitFor(() => server.stats().routes[0]!.sessionsParked === 1, 'parking again');
+    await publish(1);
+    const c = await connectTestClient(server.url('/s'), { protocols: ['orrery.v1', `orrery.resume.${welcome.session}.0`] });
+    expect(await next(c)).toMatchObject({ resumed: true, seq: 1 });
+    expect(await next(c)).toMatchObject({ d: { n: 1 }, seq: 1 });
+    c.send('{"t":"msg","n":"say","d":{"text":"got it"},"cs":1,"a":1}');
+    expect(await next(c)).toMatchObject({ n: 'heard' }); // the server has read the frame
+    c.terminate();
+    await waitFor(() => server.stats().routes[0]!.sessionsParked === 1, 'parking a third time');
+    const d = await connectTestClient(server.url('/s'), { protocols: ['orrery.v1', `orrery.resume.${welcome.session}.2`] });
+    expect(await next(d)).toMatchObject({ resumed: false, reason: 'unknown' });
+  });
+
   it('acknowledges client messages on its own after ackDelayMs when no server message carried it', async () => {
     const { server } = await setup();
     const a = await connectTestClient(server.url('/s'), { protocols: ['orrery.v1'] });

@@ -51,6 +51,12 @@ type Mode = 'live' | 'parked' | 'relay';
 export class ResumableConnection extends WsConnection implements TableSession {
   readonly sid: number;
   private secret = newSecret();
+  /**
+   * The secret before the last resume, still accepted until the client sends its first frame
+   * on the resumed connection: if the welcome carrying the new token is lost, the client can
+   * only retry with the old one.
+   */
+  private previousSecret: string | undefined;
   private mode: Mode = 'live';
   private seq = 0;
   private clientSeq = 0;
@@ -88,7 +94,13 @@ export class ResumableConnection extends WsConnection implements TableSession {
 
   /** Whether `secret` is this session's current secret. */
   hasSecret(secret: string): boolean {
-    return secretsEqual(secret, this.secret);
+    return secretsEqual(secret, this.secret) || (this.previousSecret !== undefined && secretsEqual(secret, this.previousSecret));
+  }
+
+  /** A frame from the client proves it has the current token: the previous one is spent. */
+  override onMessage(data: Buffer, isBinary: boolean): void {
+    this.previousSecret = undefined;
+    super.onMessage(data, isBinary);
   }
 
   protected override sendFrame(frame: DataFrame, shared: boolean): void {
@@ -177,6 +189,7 @@ export class ResumableConnection extends WsConnection implements TableSession {
   /** A client frame arrived through the relay. */
   relayedFrame(text: string): void {
     if (this.mode !== 'relay') return;
+    this.previousSecret = undefined;
     this.rt.stats.framesIn++;
     this.rt.stats.bytesIn += text.length;
     this.clientFrame({ type: 'text', data: text });
@@ -233,6 +246,7 @@ export class ResumableConnection extends WsConnection implements TableSession {
       this.windowTimer = undefined;
       this.rt.sessions.unpark(this);
     }
+    if (this.previousSecret === undefined) this.previousSecret = this.secret;
     this.secret = newSecret();
   }
 
