@@ -139,6 +139,8 @@ export interface BurstStats {
   readonly lastDeliveryMs: number;
   /** Per-delivery latency from the trigger. */
   readonly latency: LatencySummary;
+  /** Share of the window the load generator's loop spent on I/O (it spins while it waits). */
+  readonly workFraction: number;
   readonly cpu: CpuSample;
 }
 

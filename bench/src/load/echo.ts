@@ -99,6 +99,8 @@ export async function openLoop(
   });
   const n = clients.length;
   let windowStart = 0;
+  // Start with a clean heap, so that a major GC of earlier garbage does not land in the window.
+  (globalThis as { gc?: () => void }).gc?.();
   const pacer = startPacer(o.rate, o.warmupMs + o.durationMs, true, (seq, intendedUs) => {
     const t = performance.now();
     if (seq === firstMeasured) {

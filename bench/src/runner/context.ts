@@ -54,7 +54,7 @@ export async function startServer(ctx: RunContext, config: ServerConfig, cpu: nu
 /** Start a load generator process. */
 export async function startLoad(cpu: number | undefined = LOAD_CPU): Promise<LoadHandle> {
   const name = `load${++loadCounter}`;
-  const { child } = await spawnChild<LoadCommands, unknown>({ name, script: 'load/main.ts', cpu, config: { name } });
+  const { child } = await spawnChild<LoadCommands, unknown>({ name, script: 'load/main.ts', cpu, nodeFlags: ['--expose-gc'], config: { name } });
   return child;
 }
 

@@ -8,22 +8,18 @@ import { childConfig, serveCommands, type CommandHandlers } from '../common/ipc.
 import { startPacer, type Pacer } from '../common/pacer.js';
 import type { ServerCommands, ServerConfig, ServerReady } from '../common/protocol.js';
 import { blankPayload, monoUs, stampPayload } from '../wire/payload.js';
-import { startOrrery } from './orrery.js';
-import { startOrreryTyped } from './orrery-typed.js';
 import { StallProbe, memoryAfterGc } from './probe.js';
-import { startRawWs } from './raw-ws.js';
-import { startHop } from './redis-hop.js';
-import { startSocketIo } from './socketio.js';
 import type { BenchServer, ServerFactory } from './types.js';
 
-const factories: Record<ServerConfig['kind'], ServerFactory> = {
-  B0: startRawWs,
-  B0c: startRawWs,
-  B1: startRawWs,
-  S: startSocketIo,
-  X: startOrrery,
-  Xt: startOrreryTyped,
-  HOP: startHop,
+// Loaded on demand: a process loads only the server it runs (a baseline never loads Orrery).
+const factories: Record<ServerConfig['kind'], () => Promise<ServerFactory>> = {
+  B0: async () => (await import('./raw-ws.js')).startRawWs,
+  B0c: async () => (await import('./raw-ws.js')).startRawWs,
+  B1: async () => (await import('./raw-ws.js')).startRawWs,
+  S: async () => (await import('./socketio.js')).startSocketIo,
+  X: async () => (await import('./orrery.js')).startOrrery,
+  Xt: async () => (await import('./orrery-typed.js')).startOrreryTyped,
+  HOP: async () => (await import('./redis-hop.js')).startHop,
 };
 
 function serve(server: BenchServer): void {
@@ -75,7 +71,7 @@ function withTimeout(promise: Promise<void>, ms: number): Promise<void> {
 
 const config = childConfig<ServerConfig>();
 process.title = `bench-server-${config.kind}-${config.app}`;
-factories[config.kind](config).then(serve, (error: unknown) => {
+factories[config.kind]().then((start) => start(config)).then(serve, (error: unknown) => {
   process.stderr.write(`server ${config.kind}/${config.app} failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);
 });
