@@ -52,6 +52,17 @@ export type {
   ServerSchemas,
 } from './infer.js';
 export { RequestError, isRequestError, BUILTIN_REQUEST_FAILURES } from './request-error.js';
+export { presenceMessages, PRESENCE_DIFF, PRESENCE_STATE } from './presence.js';
+export type {
+  PresenceDiffData,
+  PresenceDiffMessage,
+  PresenceEntry,
+  PresenceMember,
+  PresenceMessage,
+  PresenceMessageSchemas,
+  PresenceStateData,
+  PresenceStateMessage,
+} from './presence.js';
 export type { BuiltinRequestFailure, RequestReasonOf, WireRequestFailure } from './request-error.js';
 export { runSchema, isPending, issuePath, formatIssues } from './validate.js';
 export { assertServerMessage, assertValid } from './check.js';

@@ -23,6 +23,7 @@ export type { MemoryPresenceOptions } from './memory.js';
 export { presenceDefaults } from './options.js';
 export type { PresenceOptions, ResolvedPresenceOptions } from './options.js';
 export { PRESENCE_DIFF, PRESENCE_STATE } from './types.js';
+export { presenceMessages } from '@orrery/protocol';
 export type {
   GroupWatcher,
   LocalGroupRows,

@@ -19,58 +19,16 @@
  *   (`@orrery/redis`). Stores run the conformance suite `presenceConformance`.
  */
 
-/** One tracked connection as lists, states and diffs carry it. */
-export interface PresenceEntry<Meta = unknown> {
-  /** The member's id (a connection's `conn.id`): unique in the cluster. */
-  readonly id: string;
-  /** The metadata it was tracked (or last updated) with; `null` when none was given. */
-  readonly meta: Meta;
-}
-
-/** A member of a group: a key and the metadata of each of its tracked connections. */
-export interface PresenceMember<Meta = unknown> {
-  readonly key: string;
-  /** One entry per tracked connection of this key (never empty). */
-  readonly metas: readonly PresenceEntry<Meta>[];
-}
-
-/** Name of the message a subscriber receives first. */
-export const PRESENCE_STATE = 'presence_state';
-/** Name of the batched change messages that follow it. */
-export const PRESENCE_DIFF = 'presence_diff';
-
-/** Data of {@link PresenceStateMessage}: the whole group. */
-export interface PresenceStateData<Meta = unknown> {
-  readonly group: string;
-  readonly members: readonly PresenceMember<Meta>[];
-}
-
-/**
- * Data of {@link PresenceDiffMessage}: what changed since the last message, by connection.
- * Apply `leaves` first, then `joins`; an updated connection is in both (its old metadata in
- * `leaves`, its new one in `joins`). A key whose last connection left is a member leaving; a
- * key that had no connection before is a member joining.
- */
-export interface PresenceDiffData<Meta = unknown> {
-  readonly group: string;
-  readonly joins: readonly PresenceMember<Meta>[];
-  readonly leaves: readonly PresenceMember<Meta>[];
-}
-
-/** The first message a subscriber receives: `{ name: 'presence_state', data }`. */
-export interface PresenceStateMessage<Meta = unknown> {
-  readonly name: typeof PRESENCE_STATE;
-  readonly data: PresenceStateData<Meta>;
-}
-
-/** A batched change: `{ name: 'presence_diff', data }` (at most one per group per interval). */
-export interface PresenceDiffMessage<Meta = unknown> {
-  readonly name: typeof PRESENCE_DIFF;
-  readonly data: PresenceDiffData<Meta>;
-}
-
-/** What presence delivers to a subscribed member (through `deliver`, like a registry message). */
-export type PresenceMessage<Meta = unknown> = PresenceStateMessage<Meta> | PresenceDiffMessage<Meta>;
+export { PRESENCE_DIFF, PRESENCE_STATE } from '@orrery/protocol';
+export type {
+  PresenceDiffData,
+  PresenceDiffMessage,
+  PresenceEntry,
+  PresenceMember,
+  PresenceMessage,
+  PresenceStateData,
+  PresenceStateMessage,
+} from '@orrery/protocol';
 
 /** Result of untracking. */
 export type UntrackResult = 'ok' | 'not_tracked';
