@@ -25,6 +25,13 @@ const entries = {
     const Msg = z.object({ from: z.string(), text: z.string() });
     const p = defineProtocol({ client: { say: z.object({ text: z.string() }) }, server: { said: Msg } });
     export const client = createWebsocketClient(p, { url: '/chat' });`,
+  '@orrery/client + @orrery/client/presence (no validator)': `
+    import { createWebsocketClient, defineProtocol } from '@orrery/client';
+    import { presenceMessages, syncPresence } from '@orrery/client/presence';
+    const schema = { '~standard': { version: 1, vendor: 'none', validate: (value) => ({ value }) } };
+    const p = defineProtocol({ client: { say: schema }, server: { said: schema, ...presenceMessages() } });
+    export const client = createWebsocketClient(p, { url: '/chat' });
+    export const online = syncPresence(client, 'lobby');`,
   'socket.io-client 4.8': `import { io } from 'socket.io-client'; export const s = io('/');`,
   'phoenix 1.8 (Socket)': `import { Socket } from 'phoenix'; export const s = new Socket('/socket');`,
   'partysocket 1.3 (WebSocket)': `import { WebSocket } from 'partysocket'; export const s = new WebSocket('ws://x');`,
