@@ -16,7 +16,10 @@ export class PendingDiff implements TableListener {
   private joins = new Map<string, TableRow>();
   private leaves = new Map<string, TableRow>();
 
-  /** Called when the diff goes from empty to not empty. */
+  /** Called on every change that reaches the diff (even one that folds away). */
+  onChange: (() => void) | undefined;
+
+  /** `onDirty` is called when the diff goes from empty to not empty. */
   constructor(private readonly onDirty: () => void) {}
 
   get empty(): boolean {
@@ -24,11 +27,13 @@ export class PendingDiff implements TableListener {
   }
 
   join(row: TableRow): void {
+    this.onChange?.();
     if (this.empty) this.onDirty();
     this.joins.set(row.row.ref, row);
   }
 
   leave(row: TableRow): void {
+    this.onChange?.();
     const ref = row.row.ref;
     // Joined within this interval: the subscribers never saw it (or saw the older row kept in leaves).
     if (this.joins.delete(ref)) return;

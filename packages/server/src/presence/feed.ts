@@ -26,6 +26,8 @@ export class GroupFeed implements GroupWatcher {
   private readonly subscribers = new Set<RegistryMember>();
   private waiting: Waiter[] = [];
   private loaded = false;
+  /** The state message while the table is unchanged: subscribers in one burst share it (one encoding). */
+  private state: PresenceMessage | undefined;
 
   constructor(
     readonly group: string,
@@ -33,6 +35,7 @@ export class GroupFeed implements GroupWatcher {
     private readonly deliver: (member: RegistryMember, message: PresenceMessage) => void,
   ) {
     this.pending = new PendingDiff(() => onDirty(this));
+    this.pending.onChange = () => { this.state = undefined; };
   }
 
   /** Subscribers, and members waiting for their first state. */
@@ -48,7 +51,7 @@ export class GroupFeed implements GroupWatcher {
   add(member: RegistryMember): Promise<'ok'> {
     if (this.has(member)) return Promise.resolve('ok');
     if (this.loaded) {
-      this.deliver(member, stateMessage(this.group, this.table.members()));
+      this.deliver(member, (this.state ??= stateMessage(this.group, this.table.members())));
       this.subscribers.add(member);
       return Promise.resolve('ok');
     }
@@ -88,6 +91,7 @@ export class GroupFeed implements GroupWatcher {
   }
 
   reset(rows: readonly PresenceRow[]): void {
+    this.state = undefined;
     if (this.loaded) {
       this.table.reset(rows);
       return;
@@ -96,7 +100,7 @@ export class GroupFeed implements GroupWatcher {
     this.table.reset(rows);
     this.table.listener = this.pending;
     this.loaded = true;
-    const state = stateMessage(this.group, this.table.members());
+    const state = (this.state = stateMessage(this.group, this.table.members()));
     for (const w of this.waiting.splice(0)) {
       this.deliver(w.member, state);
       this.subscribers.add(w.member);
