@@ -28,6 +28,8 @@ export interface PresenceHost {
   /** Drop the wish to hear `channel` and unsubscribe. */
   unsubscribe(channel: string): void;
   isClosed(): boolean;
+  /** True while the node holds its lease and Redis answers (`status === 'ready'`). */
+  isReady(): boolean;
   /** Plug in (one extension per node). */
   attach(extension: RegistryExtension): void;
 }

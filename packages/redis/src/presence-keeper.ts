@@ -41,7 +41,8 @@ export class PresenceKeeper {
   start(): void {
     this.timer = setInterval(() => void this.beat(), this.k.host.heartbeatMs);
     this.timer.unref();
-    void this.syncAll();
+    // A node that is not connected yet syncs when the registry has re-asserted itself (onReasserted).
+    if (this.k.host.isReady()) void this.syncAll();
   }
 
   stop(): void {

@@ -115,6 +115,7 @@ class RedisRegistryNode implements RedisRegistry, NodeCore {
       subscribe: (channel) => this.subscriptions.ensure(channel),
       unsubscribe: (channel) => this.subscriptions.release(channel),
       isClosed: () => this.isClosed(),
+      isReady: () => this.state === 'ready',
       attach: (extension) => { this.extension = extension; },
     });
   }
