@@ -20,7 +20,7 @@ describe('resume chaos', () => {
   it('one node: 8 clients, 300+ cuts — every tick and reply once and in order, every say processed once', async () => {
     const backend = await startStreamServer({ resume: RESUME });
     onCleanup(() => backend.close());
-    // spareHandshake: no cut between a granted resume and its welcome (see ChaosOptions.spareHandshake)
+    // spareHandshake: until the server accepts every retry of a lost resumed welcome (see the option)
     const proxy = await startChaosProxy({ backends: [backend.port], minLifeMs: 10, maxLifeMs: 100, spareHandshake: true });
     onCleanup(() => proxy.close());
     const observers = await openObservers(proxy.port, 8);

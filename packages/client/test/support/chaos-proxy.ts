@@ -10,9 +10,9 @@
  * forwarding only part of the next chunk in either direction, so a websocket frame is cut in
  * two. Nothing is closed politely: the server and the client both see a TCP drop.
  *
- * `spareHandshake` starts a connection's lifetime only once the server's `welcome` frame has
- * gone through to the client, so no cut falls between a server granting a resume and its client
- * hearing of it (see the option).
+ * `spareHandshake` starts a connection's lifetime only once the client has sent something after
+ * the server's `welcome` went through (a client sends nothing before its welcome, so it has read
+ * it), so no cut falls between a server granting a resume and the client proving it got it.
  */
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -30,10 +30,9 @@ export interface ChaosOptions {
   /** Random numbers in [0, 1). @default Math.random */
   readonly random?: () => number;
   /**
-   * Count a connection's lifetime from the moment the server's `welcome` passed through, not
-   * from its start. A cut after the server granted a resume but before the client got the
-   * welcome makes the next attempt offer a token the server has already replaced (it then
-   * answers `unknown`); `@orrery/server` does not yet accept that retry.
+   * Count a connection's lifetime from the client's first frame after the server's `welcome`,
+   * not from the connection's start. For the case the skipped test "… even when the client never
+   * proved the token before" (resume-server.test.ts) pins: remove when it passes.
    * @default false
    */
   readonly spareHandshake?: boolean;
@@ -60,8 +59,8 @@ interface Pipe {
   /** Set when the next chunk is to be cut in two. */
   cutInChunk: boolean;
   done: boolean;
-  /** With `spareHandshake`: the welcome has not passed yet. */
-  handshaking: boolean;
+  /** With `spareHandshake`: `'welcome'` until the welcome passed, then `'reply'` until the client sent something. */
+  handshaking: 'welcome' | 'reply' | false;
 }
 
 const WELCOME = Buffer.from('{"t":"welcome"');
@@ -106,7 +105,8 @@ export async function startChaosProxy(options: ChaosOptions): Promise<ChaosProxy
     if (pipe.done) return;
     if (!pipe.cutInChunk || chunk.length < 2) {
       to.write(chunk);
-      if (pipe.handshaking && to === pipe.client && chunk.includes(WELCOME)) {
+      if (pipe.handshaking === 'welcome' && to === pipe.client && chunk.includes(WELCOME)) pipe.handshaking = 'reply';
+      else if (pipe.handshaking === 'reply' && to === pipe.backend) {
         pipe.handshaking = false;
         if (on) schedule(pipe);
       }
@@ -126,7 +126,7 @@ export async function startChaosProxy(options: ChaosOptions): Promise<ChaosProxy
     accepted.set(port, (accepted.get(port) ?? 0) + 1);
     const backend = connect({ port, host: '127.0.0.1' });
     backend.setNoDelay(true);
-    const pipe: Pipe = { client, backend, cutInChunk: false, done: false, handshaking: options.spareHandshake === true };
+    const pipe: Pipe = { client, backend, cutInChunk: false, done: false, handshaking: options.spareHandshake === true ? 'welcome' : false };
     pipes.add(pipe);
     backend.write(head);
     client.on('data', forward(pipe, backend));

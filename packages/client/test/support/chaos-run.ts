@@ -5,7 +5,7 @@
  * exactly once (by whichever node owned the session), no refused resume, no error event.
  */
 import { expect } from 'vitest';
-import { createWebsocketClient, type ClientErrorEvent, type ResumeEvent, type WebsocketClient } from '@orrery/client';
+import { createWebsocketClient, type ClientErrorEvent, type ResumeEvent, type WebsocketClient, type WebsocketClientOptions } from '@orrery/client';
 import { onCleanup, sleep, until } from '../fixtures/helpers.js';
 import type { ChaosProxy } from './chaos-proxy.js';
 import { streamProtocol, type StreamLog } from './stream-server.js';
@@ -22,8 +22,8 @@ export interface Observer {
   sent: number;
 }
 
-/** Open `count` clients through the proxy on `port`; closed after the test. */
-export async function openObservers(port: number, count: number): Promise<Observer[]> {
+/** Open `count` clients through the proxy on `port` (with `options` added); closed after the test. */
+export async function openObservers(port: number, count: number, options: Partial<WebsocketClientOptions> = {}): Promise<Observer[]> {
   const observers: Observer[] = [];
   for (let i = 0; i < count; i++) {
     const id = `c${i}`;
@@ -33,6 +33,7 @@ export async function openObservers(port: number, count: number): Promise<Observ
       heartbeat: { intervalMs: 1_000, timeoutMs: 1_000 },
       connectTimeoutMs: 2_000,
       resume: { ackDelayMs: 20 },
+      ...options,
     });
     onCleanup(() => client.close());
     const o: Observer = { id, client, ticks: [], heard: [], resumes: [], errors: [], sent: 0 };
