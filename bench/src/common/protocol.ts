@@ -61,6 +61,8 @@ export interface StallSample {
   readonly p99DelayMs: number;
   /** Longest lateness of a 10 ms interval timer, ms. */
   readonly maxDriftMs: number;
+  /** Longest garbage-collection pause, ms. */
+  readonly maxGcMs: number;
   readonly cpu: CpuSample;
 }
 
@@ -107,6 +109,8 @@ export interface ConnectResult {
   readonly connected: number;
   readonly failed: number;
   readonly ms: number;
+  /** TCP connect → 101 (→ Socket.IO connected), per connection, µs. */
+  readonly handshake: LatencySummary;
   readonly firstError?: string;
   readonly cpu: CpuSample;
 }

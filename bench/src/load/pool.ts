@@ -3,7 +3,7 @@
  * here), spread over loopback source addresses with at most `perAddress` connections each
  * (one source address stalls at ~6–7k connections on ephemeral-port selection).
  */
-import { CpuWindow } from '../common/hist.js';
+import { CpuWindow, LatencyHistogram } from '../common/hist.js';
 import type { ConnectArgs, ConnectResult } from '../common/protocol.js';
 import type { MaskSource } from '../wire/frames.js';
 import { LoadClient, type ClientEvents } from './client.js';
@@ -40,6 +40,7 @@ export async function connectMany(
   let failed = 0;
   let firstError: string | undefined;
   let next = 0;
+  const handshake = new LatencyHistogram();
   const target = { host: '127.0.0.1', port: args.port, path: args.path, protocol: args.protocol } as const;
 
   const one = async (): Promise<void> => {
@@ -53,8 +54,10 @@ export async function connectMany(
         firstError ??= error instanceof Error ? error.message : String(error);
         continue;
       }
+      const t = performance.now();
       try {
         await client.ready;
+        handshake.record((performance.now() - t) * 1000);
         clients.push(client);
       } catch (error) {
         failed++;
@@ -67,6 +70,7 @@ export async function connectMany(
     connected: clients.length,
     failed,
     ms: performance.now() - started,
+    handshake: handshake.summary(),
     cpu: cpu.stop(),
     ...(firstError === undefined ? {} : { firstError }),
   };

@@ -8,7 +8,7 @@ export function methodText(): string {
   return `## How to run
 
 \`\`\`sh
-npm run bench                 # full: 3 rounds, longer windows, C1 with the default 25 s heartbeat (≈ 10–15 min)
+npm run bench                 # full: 3 rounds (M1/C1 one, plus A/A), longer windows, C1 with the default 25 s heartbeat (≈ 15–20 min)
 npm run bench -- --quick      # 1 round, short windows (≈ 2 min)
 npm run bench -- --only=F1    # some scenarios only (E1,E2,F1,F2,R1,M1,C1,BUNDLE); does not touch the docs
 npm run bench -- --rounds=5   # more rounds

@@ -124,3 +124,17 @@ export async function eachServer(
     }
   }
 }
+
+/**
+ * Keep a measurement and print it, with a clear warning when the load generator or the
+ * machine (other processes) set the pace.
+ */
+export function record(ctx: RunContext, m: Measurement, summary: string): void {
+  ctx.measurements.push(m);
+  const who = m.control ? `${m.server} (A/A)` : m.server;
+  const warnings: string[] = [];
+  if (m.flags.includes('load-bound')) warnings.push('LOAD GENERATOR WAS THE BOTTLENECK');
+  if (m.flags.includes('machine-busy')) warnings.push(`MACHINE BUSY: other processes used ${(m.machine?.othersCores ?? 0).toFixed(2)} cores`);
+  if (m.flags.includes('incomplete')) warnings.push('INCOMPLETE');
+  ctx.log(`  ${m.scenario} ${m.case} ${who}: ${summary}${warnings.length === 0 ? '' : `  !! ${warnings.join('; ')}`}`);
+}

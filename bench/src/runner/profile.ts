@@ -26,6 +26,10 @@ export interface Profile {
     twoProcesses: boolean;
     /** Run Socket.IO up to C1 too (else only to M1). */
     socketIoToC1: boolean;
+    /** Rounds of M1/C1 (memory is steady to ±2%; a C1 hold takes 1.3 heartbeat intervals). */
+    rounds: number;
+    /** Also run B0 a second time (the A/A control). */
+    control: boolean;
   };
   /** Heartbeat interval outside C1 (rarely fires inside a window). */
   readonly pingIntervalMs: number;
@@ -46,7 +50,7 @@ export const quickProfile: Profile = {
   echo: { clients: 64, warmupMs: 500, windowMs: 1_500, rate: 10_000, openWarmupMs: 300, openMs: 1_500 },
   fanout: { sizes: [1_000, 5_000], burst: 20, bursts: 2, singles: 10 },
   r1: { cases: [{ rate: 1_000, subscribers: 10 }, { rate: 20, subscribers: 1_000 }], warmupMs: 300, windowMs: 2_000 },
-  connections: { m1: 5_000, c1: 19_000, pingIntervalMs: 5_000, perAddress: 5_000, concurrency: 200, twoProcesses: true, socketIoToC1: false },
+  connections: { m1: 5_000, c1: 19_000, pingIntervalMs: 5_000, perAddress: 5_000, concurrency: 200, twoProcesses: true, socketIoToC1: false, rounds: 1, control: false },
   pingIntervalMs: 25_000,
   // Quick: the kinds the goals compare (X against B0, B1 and S); the full run adds the typed
   // layer Xt, B0c and the B0-behind-Redis floor in R1.
@@ -66,7 +70,7 @@ export const fullProfile: Profile = {
   echo: { clients: 64, warmupMs: 1_000, windowMs: 4_000, rate: 10_000, openWarmupMs: 500, openMs: 4_000 },
   fanout: { sizes: [1_000, 5_000], burst: 20, bursts: 5, singles: 30 },
   r1: { cases: [{ rate: 1_000, subscribers: 10 }, { rate: 20, subscribers: 1_000 }], warmupMs: 500, windowMs: 6_000 },
-  connections: { m1: 9_000, c1: 19_000, pingIntervalMs: 25_000, perAddress: 5_000, concurrency: 200, twoProcesses: true, socketIoToC1: true },
+  connections: { m1: 9_000, c1: 19_000, pingIntervalMs: 25_000, perAddress: 5_000, concurrency: 200, twoProcesses: true, socketIoToC1: true, rounds: 1, control: true },
   pingIntervalMs: 25_000,
   kinds: {
     echo: ['B0', 'X', 'Xt', 'B1', 'S'],

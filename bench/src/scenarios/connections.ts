@@ -5,16 +5,17 @@
  * hold for 1.3 heartbeat intervals while watching the event loop.
  */
 import type { ServerKind } from '../common/protocol.js';
-import { LOAD_CPU, SERVER_CPU, eachServer, sleep, startLoad, startServer, using, type LoadHandle, type RunContext, type ServerHandle } from '../runner/context.js';
+import { LOAD_CPU, SERVER_CPU, eachServer, record, sleep, startLoad, startServer, using, type LoadHandle, type RunContext, type ServerHandle } from '../runner/context.js';
 import { watchMachine } from '../runner/machine.js';
 import { flagsFor } from '../runner/results.js';
-import { label } from './echo.js';
 import { connectRole, round } from './targets.js';
 
 
 /** Run M1 and C1. */
 export async function runConnections(ctx: RunContext): Promise<void> {
-  await eachServer(ctx, ctx.profile.kinds.connections, 'C1', ctx.profile.mode === 'full', (kind, control, r) => rampOnce(ctx, kind, control, r));
+  const c = ctx.profile.connections;
+  const sub: RunContext = { ...ctx, profile: { ...ctx.profile, rounds: c.rounds } };
+  await eachServer(sub, ctx.profile.kinds.connections, 'C1', c.control, (kind, control, r) => rampOnce(ctx, kind, control, r));
   if (ctx.profile.connections.twoProcesses && (ctx.kinds === undefined || ctx.kinds.has('X'))) {
     try {
       await twoProcesses(ctx, 'X');
@@ -37,7 +38,7 @@ async function rampOnce(ctx: RunContext, kind: ServerKind, control: boolean, r: 
     await sleep(500);
     const mem1 = await server.child.call('memory', undefined);
     const open1 = await server.child.call('connections', undefined);
-    ctx.measurements.push({
+    record(ctx, {
       scenario: 'M1', case: `${c.m1} idle`, server: kind, control, round: r, variant: server.ready.variant,
       metrics: {
         heapPerConnKiB: round((mem1.heapUsed - mem0.heapUsed) / c.m1 / 1024),
@@ -47,8 +48,7 @@ async function rampOnce(ctx: RunContext, kind: ServerKind, control: boolean, r: 
       },
       flags: flagsFor(0, undefined, open1 === c.m1),
       notes: [],
-    });
-    ctx.log(`  M1 ${label(kind, control)}: heap ${round((mem1.heapUsed - mem0.heapUsed) / c.m1 / 1024, 2)} KiB/conn, RSS ${round((mem1.rss - mem0.rss) / c.m1 / 1024, 2)} KiB/conn`);
+    }, `heap ${round((mem1.heapUsed - mem0.heapUsed) / c.m1 / 1024, 2)} KiB/conn, RSS ${round((mem1.rss - mem0.rss) / c.m1 / 1024, 2)} KiB/conn`);
     if (kind === 'S' && !c.socketIoToC1) return;
 
     const second = await connectRole(ctx, load, server, kind, 'idle', c.c1 - c.m1);
@@ -56,13 +56,17 @@ async function rampOnce(ctx: RunContext, kind: ServerKind, control: boolean, r: 
     const connectLoadCore = (first.cpu.userUs + first.cpu.systemUs + second.cpu.userUs + second.cpu.systemUs) / 1000 / connectMs;
     const hold = await holdAndWatch(ctx, server, load, pids);
     const mem2 = await server.child.call('memory', undefined);
-    ctx.measurements.push({
+    record(ctx, {
       scenario: 'C1', case: `${c.c1} conns, 1 process`, server: kind, control, round: r, variant: server.ready.variant,
       metrics: {
         connections: hold.connections,
         maxStallMs: round(hold.maxStallMs),
         p99DelayMs: round(hold.p99DelayMs),
+        maxGcPauseMs: round(hold.maxGcMs),
         connectMsPer1k: round(connectMs / (c.c1 / 1000)),
+        handshakeP50Ms: round(second.handshake.p50 / 1000),
+        handshakeP99Ms: round(second.handshake.p99 / 1000),
+        handshakeMaxMs: round(second.handshake.max / 1000),
         idleServerCore: round(hold.serverCore),
         heapPerConnKiB: round((mem2.heapUsed - mem0.heapUsed) / c.c1 / 1024),
         rssPerConnKiB: round((mem2.rss - mem0.rss) / c.c1 / 1024),
@@ -73,8 +77,7 @@ async function rampOnce(ctx: RunContext, kind: ServerKind, control: boolean, r: 
       flags: flagsFor(connectLoadCore, hold.machine, hold.connections === c.c1 && hold.dropped === 0),
       notes: [`heartbeat every ${c.pingIntervalMs} ms; the hold window covers 1.3 intervals`],
       machine: hold.machine,
-    });
-    ctx.log(`  C1 ${label(kind, control)}: ${hold.connections} held, longest stall ${round(hold.maxStallMs, 1)} ms, connect ${round(connectMs / (c.c1 / 1000), 0)} ms/1k (load ${Math.round(connectLoadCore * 100)}%), ${hold.pings} pings answered`);
+    }, `${hold.connections} held, longest stall ${round(hold.maxStallMs, 1)} ms (longest GC pause ${round(hold.maxGcMs, 1)} ms), connect ${round(connectMs / (c.c1 / 1000), 0)} ms/1k (handshake p50 ${round(second.handshake.p50 / 1000, 1)} / p99 ${round(second.handshake.p99 / 1000, 1)} / max ${round(second.handshake.max / 1000, 0)} ms, load ${Math.round(connectLoadCore * 100)}%), ${hold.pings} pings answered`);
   });
 }
 
@@ -82,6 +85,7 @@ interface Hold {
   connections: number;
   maxStallMs: number;
   p99DelayMs: number;
+  maxGcMs: number;
   serverCore: number;
   pings: number;
   dropped: number;
@@ -104,6 +108,7 @@ async function holdAndWatch(ctx: RunContext, server: ServerHandle, load: LoadHan
     connections,
     maxStallMs: Math.max(stall.maxDelayMs, stall.maxDriftMs),
     p99DelayMs: stall.p99DelayMs,
+    maxGcMs: stall.maxGcMs,
     serverCore: (stall.cpu.userUs + stall.cpu.systemUs) / 1000 / stall.cpu.wallMs,
     pings: after.pings - before.pings,
     dropped: after.closedUnexpectedly,
@@ -134,12 +139,11 @@ async function twoProcesses(ctx: RunContext, kind: ServerKind): Promise<void> {
     const total = held.reduce((a, b) => a + b, 0);
     const maxStall = Math.max(...stalls.map((s) => Math.max(s.maxDelayMs, s.maxDriftMs)));
     const dropped = statuses.reduce((a, s) => a + s.closedUnexpectedly, 0);
-    ctx.measurements.push({
+    record(ctx, {
       scenario: 'C1', case: `${2 * c.c1} conns, 2 processes`, server: kind, control: false, round: 0, variant: servers[0]!.ready.variant,
       metrics: { connections: total, maxStallMs: round(maxStall), pingIntervalMs: c.pingIntervalMs },
       flags: flagsFor(0, undefined, total === 2 * c.c1 && dropped === 0),
       notes: ['two server processes (CPU0, CPU1), each with its own load generator on the other CPU'],
-    });
-    ctx.log(`  C1 ${kind} two processes: ${total} held, longest stall ${round(maxStall, 1)} ms`);
+    }, `${total} held, longest stall ${round(maxStall, 1)} ms`);
   });
 }

@@ -10,11 +10,10 @@
  */
 import type { LatencySummary } from '../common/hist.js';
 import type { ServerKind } from '../common/protocol.js';
-import { LOAD_CPU, SERVER_CPU, eachServer, sleep, startLoad, startServer, using, type LoadHandle, type RunContext } from '../runner/context.js';
+import { LOAD_CPU, SERVER_CPU, eachServer, record, sleep, startLoad, startServer, using, type LoadHandle, type RunContext } from '../runner/context.js';
 import { watchMachine } from '../runner/machine.js';
 import { startRedis } from '../runner/redis.js';
 import { flagsFor } from '../runner/results.js';
-import { label } from './echo.js';
 import { connectRole } from './targets.js';
 
 
@@ -65,7 +64,7 @@ async function crossNodeOnce(ctx: RunContext, load: LoadHandle, redisPort: numbe
       const machine = watch.stop();
       await sleep(200);
       const expected = (after - before) * fanout;
-      ctx.measurements.push({
+      record(ctx, {
         scenario: 'R1', case: `${c.rate} msg/s → ${c.subscribers}`, server: kind, control, round: r, variant: nodeB.ready.variant,
         metrics: {
           p50Us: latency.p50,
@@ -79,8 +78,7 @@ async function crossNodeOnce(ctx: RunContext, load: LoadHandle, redisPort: numbe
         flags: flagsFor(0, machine, latency.count >= expected * 0.98),
         notes: kind === 'HOP' ? ['no websocket: publisher → Redis → subscriber process'] : [],
         machine,
-      });
-      ctx.log(`  R1 ${c.rate}/s→${c.subscribers} ${label(kind, control)}: p50 ${latency.p50} µs, p99 ${latency.p99} µs (${latency.count}/${expected} deliveries)`);
+      }, `p50 ${latency.p50} µs, p99 ${latency.p99} µs (${latency.count}/${expected} deliveries)`);
     }
     if (kind !== 'HOP') await load.call('disconnectAll', undefined);
   });

@@ -4,7 +4,7 @@
  */
 import { coreFraction } from '../common/hist.js';
 import type { ServerKind } from '../common/protocol.js';
-import { eachServer, sleep, startLoad, startServer, using, type LoadHandle, type RunContext } from '../runner/context.js';
+import { eachServer, record, sleep, startLoad, startServer, using, type LoadHandle, type RunContext } from '../runner/context.js';
 import { watchMachine } from '../runner/machine.js';
 import { flagsFor } from '../runner/results.js';
 import { connectRole, round, usPer } from './targets.js';
@@ -38,7 +38,7 @@ async function echoOnce(ctx: RunContext, load: LoadHandle, kind: ServerKind, con
     const machine1 = m1.stop();
     await load.call('closedLoopStop', undefined);
     const loadCore = coreFraction(stats.cpu);
-    ctx.measurements.push({
+    record(ctx, {
       scenario: 'E1', case: `${e.clients} clients`, server: kind, control, round: r, variant: server.ready.variant,
       metrics: {
         cpuUsPerEcho: round(usPer(cpu, stats.echoes)),
@@ -51,8 +51,7 @@ async function echoOnce(ctx: RunContext, load: LoadHandle, kind: ServerKind, con
       flags: flagsFor(loadCore, machine1, stats.echoes > 0),
       notes: [],
       machine: machine1,
-    });
-    ctx.log(`  E1 ${label(kind, control)}: ${round(usPer(cpu, stats.echoes), 2)} µs CPU/echo, ${Math.round(stats.echoes / (stats.cpu.wallMs / 1000))} echo/s, load ${Math.round(loadCore * 100)}%`);
+    }, `${round(usPer(cpu, stats.echoes), 2)} µs CPU/echo, ${Math.round(stats.echoes / (stats.cpu.wallMs / 1000))} echo/s, load ${Math.round(loadCore * 100)}%`);
     await sleep(300);
 
     // E2: open loop at the common rate.
@@ -63,7 +62,7 @@ async function echoOnce(ctx: RunContext, load: LoadHandle, kind: ServerKind, con
     const machine2 = m2.stop();
     const lagBound = open.workFraction > 0.8 || open.schedulingLag.p99 > 500;
     const flags = flagsFor(lagBound ? 1 : 0, machine2, open.received === open.sent);
-    ctx.measurements.push({
+    record(ctx, {
       scenario: 'E2', case: `${e.rate / 1000}k msg/s`, server: kind, control, round: r, variant: server.ready.variant,
       metrics: {
         p50Us: open.latency.p50,
@@ -79,13 +78,7 @@ async function echoOnce(ctx: RunContext, load: LoadHandle, kind: ServerKind, con
       flags,
       notes: ['the load generator spin-waits for exact send times: its CPU is always ~100%; load-bound here means handler time > 80% or scheduling lag p99 > 500 µs'],
       machine: machine2,
-    });
-    ctx.log(`  E2 ${label(kind, control)}: p50 ${open.latency.p50} µs, p99 ${open.latency.p99} µs (lag p99 ${open.schedulingLag.p99} µs, lost ${open.sent - open.received})`);
+    }, `p50 ${open.latency.p50} µs, p99 ${open.latency.p99} µs (lag p99 ${open.schedulingLag.p99} µs, lost ${open.sent - open.received})`);
     await load.call('disconnectAll', undefined);
   });
-}
-
-/** `B0` or `B0 (A/A)`. */
-export function label(kind: ServerKind, control: boolean): string {
-  return control ? `${kind} (A/A)` : kind;
 }

@@ -4,10 +4,9 @@
  */
 import type { CpuSample } from '../common/hist.js';
 import type { BurstStats, ServerKind } from '../common/protocol.js';
-import { eachServer, sleep, startLoad, startServer, using, median, type LoadHandle, type RunContext, type ServerHandle } from '../runner/context.js';
+import { eachServer, record, sleep, startLoad, startServer, using, median, type LoadHandle, type RunContext, type ServerHandle } from '../runner/context.js';
 import { watchMachine } from '../runner/machine.js';
 import { flagsFor } from '../runner/results.js';
-import { label } from './echo.js';
 import { connectRole, round, usPer } from './targets.js';
 
 
@@ -70,7 +69,7 @@ async function fanoutOnce(ctx: RunContext, load: LoadHandle, kind: ServerKind, c
         const s = await series(load, server, messages, times, p.bytes, 20_000);
         const machine = watch.stop();
         const loadCore = s.loadWall > 0 ? s.loadWork / s.loadWall : 0;
-        ctx.measurements.push({
+        record(ctx, {
           scenario, case: `N=${n}`, server: kind, control, round: r, variant: server.ready.variant,
           metrics: {
             cpuUsPerDelivery: round(usPer({ userUs: s.cpu, systemUs: 0 }, s.deliveries)),
@@ -83,8 +82,7 @@ async function fanoutOnce(ctx: RunContext, load: LoadHandle, kind: ServerKind, c
           flags: flagsFor(loadCore, machine, s.deliveries === s.expected),
           notes: ['the load generator spins while a broadcast is in flight; loadCore is the share of time its loop spent on I/O'],
           machine,
-        });
-        ctx.log(`  ${scenario} N=${n} ${label(kind, control)}: ${round(usPer({ userUs: s.cpu, systemUs: 0 }, s.deliveries), 2)} µs CPU/delivery, last delivery ${round(median(s.last), 1)} ms, load ${Math.round(loadCore * 100)}%${s.deliveries === s.expected ? '' : `, MISSING ${s.expected - s.deliveries}`}`);
+        }, `${round(usPer({ userUs: s.cpu, systemUs: 0 }, s.deliveries), 2)} µs CPU/delivery, last delivery ${round(median(s.last), 1)} ms, load ${Math.round(loadCore * 100)}%${s.deliveries === s.expected ? '' : `, MISSING ${s.expected - s.deliveries}`}`);
       }
     }
     await load.call('disconnectAll', undefined);

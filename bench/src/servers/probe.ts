@@ -1,9 +1,10 @@
 /**
  * Measurements a server process takes of itself: memory after forced GC, and event-loop
  * stalls (monitorEventLoopDelay plus a 10 ms timer-drift probe, which also catches a stall
- * that the delay histogram's sampling would round).
+ * that the delay histogram's sampling would round), with the longest GC pause in the window
+ * so that a stall can be told apart from garbage collection.
  */
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { CpuWindow } from '../common/hist.js';
 import type { MemorySample, StallSample } from '../common/protocol.js';
 
@@ -28,6 +29,8 @@ export class StallProbe {
   private histogram: IntervalHistogram | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private maxDrift = 0;
+  private maxGc = 0;
+  private gcObserver: PerformanceObserver | undefined;
   private readonly cpu = new CpuWindow();
 
   start(): void {
@@ -35,6 +38,11 @@ export class StallProbe {
     this.histogram = monitorEventLoopDelay({ resolution: 10 });
     this.histogram.enable();
     this.maxDrift = 0;
+    this.maxGc = 0;
+    this.gcObserver = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) if (entry.duration > this.maxGc) this.maxGc = entry.duration;
+    });
+    this.gcObserver.observe({ entryTypes: ['gc'] });
     let last = performance.now();
     this.timer = setInterval(() => {
       const now = performance.now();
@@ -51,8 +59,11 @@ export class StallProbe {
       maxDelayMs: h === undefined ? 0 : h.max / 1e6,
       p99DelayMs: h === undefined ? 0 : h.percentile(99) / 1e6,
       maxDriftMs: Math.max(0, this.maxDrift),
+      maxGcMs: this.maxGc,
       cpu: this.cpu.stop(),
     };
+    this.gcObserver?.disconnect();
+    this.gcObserver = undefined;
     h?.disable();
     if (this.timer !== undefined) clearInterval(this.timer);
     this.histogram = undefined;
