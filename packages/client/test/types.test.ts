@@ -3,7 +3,8 @@
  */
 import { describe, expectTypeOf, it } from 'vitest';
 import { z } from 'zod';
-import { createWebsocketClient, defineProtocol, type ConnectionState, type SendResult, type WebsocketClient } from '@orrery/client';
+import { createWebsocketClient, defineProtocol, type ConnectionState, type NotResumedReason, type SendResult, type WebsocketClient } from '@orrery/client';
+import type { ClientMessage, OrreryError } from '@orrery/protocol';
 import { chat } from './fixtures/protocol.js';
 
 /** Compile-time only: never run. */
@@ -23,6 +24,21 @@ describe('client types', () => {
     expectTypeOf(client.request('slow', { ms: 1 }, { timeoutMs: 5 })).toEqualTypeOf<Promise<number>>();
     expectTypeOf(client.request('whoami')).toEqualTypeOf<Promise<{ token?: string | undefined; params: Record<string, string> }>>();
     expectTypeOf(client.state).toEqualTypeOf<ConnectionState>();
+  }));
+
+  it('onResume narrows on resumed; unconfirmed are the protocol\'s client messages', () => typeOnly(() => {
+    const client = createWebsocketClient(chat, { url: 'ws://localhost/chat' });
+    client.onResume((event) => {
+      if (event.resumed) {
+        expectTypeOf(event.missed).toEqualTypeOf<number>();
+        // @ts-expect-error: a resumed outcome has no reason
+        void event.reason;
+      } else {
+        expectTypeOf(event.reason).toEqualTypeOf<NotResumedReason>();
+        expectTypeOf(event.unconfirmed).toEqualTypeOf<readonly ClientMessage<typeof chat>[]>();
+        expectTypeOf(event.error).toEqualTypeOf<OrreryError>();
+      }
+    });
   }));
 
   it('a wrong name or payload is a compile error', () => typeOnly(() => {
