@@ -20,8 +20,7 @@ describe('resume chaos', () => {
   it('one node: 8 clients, 300+ cuts — every tick and reply once and in order, every say processed once', async () => {
     const backend = await startStreamServer({ resume: RESUME });
     onCleanup(() => backend.close());
-    // spareHandshake: until the server accepts every retry of a lost resumed welcome (see the option)
-    const proxy = await startChaosProxy({ backends: [backend.port], minLifeMs: 10, maxLifeMs: 100, spareHandshake: true });
+    const proxy = await startChaosProxy({ backends: [backend.port], minLifeMs: 10, maxLifeMs: 100 });
     onCleanup(() => proxy.close());
     const observers = await openObservers(proxy.port, 8);
     const ticks = await runChaos({ proxy, observers, cuts: 300, publish: (from, to) => streamCall(backend.port, `/publish?from=${from}&to=${to}`, 'POST') });
@@ -39,7 +38,7 @@ describe('resume chaos', () => {
     const env = { ORRERY_TEST_RESUME: JSON.stringify(RESUME) };
     const nodes = await Promise.all(['a', 'b'].map((id) => startNodeProcess({ redis: redis.url, leaseMs: 3_000, nodeId: `chaos-${id}`, fixture: STREAM_NODE, env })));
     onCleanup(() => Promise.all(nodes.map((node) => node.kill('SIGKILL'))));
-    const proxy = await startChaosProxy({ backends: nodes.map((node) => node.port), minLifeMs: 10, maxLifeMs: 100, spareHandshake: true }); // as above
+    const proxy = await startChaosProxy({ backends: nodes.map((node) => node.port), minLifeMs: 10, maxLifeMs: 100 });
     onCleanup(() => proxy.close());
     const observers = await openObservers(proxy.port, 8);
     const ticks = await runChaos({ proxy, observers, cuts: 300, publish: (from, to) => streamCall(nodes[0]!.port, `/publish?from=${from}&to=${to}`, 'POST') });

@@ -162,12 +162,9 @@ describe('resume against the server (one node)', () => {
   });
 
   // Found by the two-node chaos test: the client got a welcome (token T2) but the frames it sent
-  // after it were lost in the cut, so the server still holds the token before it (T1) as
-  // "previous". The client resumes with T2; that welcome (T3) is lost too; the retry with T2
-  // matches neither T3 nor T1 ("unknown"). The token to keep valid after a granted resume is
-  // the one that resume was granted with. Enable when the server does; the chaos tests spare
-  // the moment until then (ChaosOptions.spareHandshake).
-  it.skip('a resume whose welcome was lost can be retried even when the client never proved the token before', async () => {
+  // after it were lost in the cut. It resumes with T2; that welcome (T3) is lost too; the retry
+  // with T2 must still resume: the server keeps the token a resume was granted with.
+  it('a resume whose welcome was lost can be retried even when the client never proved the token before', async () => {
     const { url } = await oneNode({ windowMs: 10_000 });
     const first = (ws: WebSocket) => new Promise<{ session: string; resumed: boolean }>((resolve) => ws.once('message', (d) => resolve(JSON.parse(String(d)))));
     const a = new WebSocket(url, ['orrery.v1']);

@@ -61,7 +61,7 @@ function tryResume(r: ResumeRouteState, identity: string, ws: WebSocket, socket:
   if (session === undefined) return r.sessions.refusal(sid);
   if (!session.hasSecret(secret)) return 'unknown';
   if (session.identity !== identity) return 'identity';
-  if (session.resume(ws, socket, request.lastSeq) === 'ok') return undefined;
+  if (session.resume(ws, socket, request.lastSeq, secret) === 'ok') return undefined;
   session.expire('gap');
   return 'gap';
 }

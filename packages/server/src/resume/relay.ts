@@ -144,7 +144,7 @@ export class SessionHub implements RegistryMember {
     const link = new OwnerLink(this, session, m.from, m.rid, this.rt.resume.relayTimeoutMs);
     void this.send(m.from, { op: 'attached', rid: m.rid });
     this.links.set(m.sid, link);
-    if (session.resumeRelayed(link, m.lastSeq) !== 'ok') {
+    if (session.resumeRelayed(link, m.lastSeq, m.secret) !== 'ok') {
       link.stop();
       session.expire('gap');
       return refuse('gap');

@@ -52,9 +52,9 @@ export class ResumableConnection extends WsConnection implements TableSession {
   readonly sid: number;
   private secret = newSecret();
   /**
-   * The secret before the last resume, still accepted until the client sends its first frame
-   * on the resumed connection: if the welcome carrying the new token is lost, the client can
-   * only retry with the old one.
+   * The secret the last resume was granted with, still accepted until the client sends its
+   * first frame on the resumed connection: if the welcome carrying the new token is lost, the
+   * client can only retry with the one it presented.
    */
   private previousSecret: string | undefined;
   private mode: Mode = 'live';
@@ -160,11 +160,14 @@ export class ResumableConnection extends WsConnection implements TableSession {
     return true;
   }
 
-  /** Serve the session from a new socket on this node. `'gap'`: messages after `lastSeq` are lost. */
-  resume(ws: WebSocket, socket: Duplex, lastSeq: number): 'ok' | 'gap' {
+  /**
+   * Serve the session from a new socket on this node; `presented` is the secret the client
+   * resumed with. `'gap'`: messages after `lastSeq` are lost.
+   */
+  resume(ws: WebSocket, socket: Duplex, lastSeq: number, presented: string): 'ok' | 'gap' {
     const missed = this.replay.since(lastSeq);
     if (missed === undefined) return 'gap';
-    this.leaveCurrentTransport();
+    this.leaveCurrentTransport(presented);
     this.ws = ws;
     this.socket = socket;
     this.bind(ws);
@@ -176,10 +179,10 @@ export class ResumableConnection extends WsConnection implements TableSession {
   }
 
   /** Serve the session through a relay from another node. */
-  resumeRelayed(link: RelayLink, lastSeq: number): 'ok' | 'gap' {
+  resumeRelayed(link: RelayLink, lastSeq: number, presented: string): 'ok' | 'gap' {
     const missed = this.replay.since(lastSeq);
     if (missed === undefined) return 'gap';
-    this.leaveCurrentTransport();
+    this.leaveCurrentTransport(presented);
     this.relay = link;
     this.mode = 'relay';
     this.replayTo(missed, lastSeq);
@@ -232,7 +235,7 @@ export class ResumableConnection extends WsConnection implements TableSession {
   }
 
   /** Detach from whatever served the session until now (a half-open socket, a relay, the parking). */
-  private leaveCurrentTransport(): void {
+  private leaveCurrentTransport(presented: string): void {
     if (this.mode === 'live') {
       this.unbind(this.ws);
       this.rt.wheel.remove(this);
@@ -246,7 +249,7 @@ export class ResumableConnection extends WsConnection implements TableSession {
       this.windowTimer = undefined;
       this.rt.sessions.unpark(this);
     }
-    if (this.previousSecret === undefined) this.previousSecret = this.secret;
+    this.previousSecret = presented;
     this.secret = newSecret();
   }
 
