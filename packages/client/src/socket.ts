@@ -4,6 +4,7 @@
  * detached: no handler of it runs again (a no-op `onerror` stays, because `ws` throws on an
  * 'error' event nobody listens to).
  */
+import { RESUME_LATER_CLOSE_CODE } from '@orrery/protocol';
 import type { CloseInfo } from './state.js';
 import { OPEN, openWebsocket, type WebsocketConstructor, type WebsocketLike } from './platform.js';
 
@@ -66,14 +67,15 @@ export class ClientSocket {
 
   /**
    * Drop the socket without reporting: destroy the TCP connection where the platform can
-   * (`ws` in Node: the server sees a drop and parks a resumable session), else close with 1000.
+   * (`ws` in Node: the server sees a drop and parks a resumable session), else (browsers)
+   * close with {@link RESUME_LATER_CLOSE_CODE}, which the server also parks on.
    */
   drop(reason: string): boolean {
     const ws = this.detach();
     if (ws === undefined) return false;
     try {
       if (typeof ws.terminate === 'function') ws.terminate();
-      else ws.close(1000, reason);
+      else ws.close(RESUME_LATER_CLOSE_CODE, reason);
     } catch {
       // already closed
     }

@@ -47,6 +47,14 @@ export function rejectionStatus(closeCode: number): number | undefined {
   return status >= 100 && status <= 599 ? status : undefined;
 }
 
+/**
+ * The close code a client sends when it gives up a connection of a resumable session that it
+ * means to resume (heartbeat loss, a sequence gap, `reconnect()`): the server parks the
+ * session as for a dropped connection instead of ending it. Browsers cannot drop a TCP
+ * connection without a close frame, so they need a code for it.
+ */
+export const RESUME_LATER_CLOSE_CODE = 4001;
+
 /** The websocket subprotocol an Orrery client announces. */
 export const ORRERY_SUBPROTOCOL = 'orrery.v1';
 

@@ -16,6 +16,7 @@ export {
   CloseCode,
   REJECTION_CLOSE_BASE,
   ORRERY_SUBPROTOCOL,
+  RESUME_LATER_CLOSE_CODE,
   MAX_CLOSE_REASON_BYTES,
   rejectionCloseCode,
   rejectionStatus,

@@ -120,6 +120,19 @@ describe('resumable sessions (one node)', () => {
     expect(await next(b)).toMatchObject({ t: 'welcome', resumed: false, reason: 'expired' });
   });
 
+  it('a client that closes with 4001 (resume later: browsers cannot drop TCP) is parked, not ended', async () => {
+    const { server, log, publish } = await setup();
+    const a = await connectTestClient(server.url('/s'), { protocols: ['orrery.v1'] });
+    const welcome = await next(a);
+    a.close(4001, 'reconnect');
+    await waitFor(() => server.stats().routes[0]!.sessionsParked === 1, 'parking');
+    await publish(1);
+    const b = await connectTestClient(server.url('/s'), { protocols: ['orrery.v1', `orrery.resume.${welcome.session}.0`] });
+    expect(await next(b)).toMatchObject({ resumed: true, seq: 1 });
+    expect(await next(b)).toMatchObject({ d: { n: 1 } });
+    expect(log.terminated).toEqual([]);
+  });
+
   it('a clean client close ends the session at once (no parking)', async () => {
     const { server, log } = await setup();
     const a = await connectTestClient(server.url('/s'), { protocols: ['orrery.v1'] });

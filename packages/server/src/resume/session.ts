@@ -13,7 +13,7 @@
  */
 import type { Duplex } from 'node:stream';
 import type { WebSocket } from 'ws';
-import type { ResumeRefusal } from '@orrery/protocol';
+import { RESUME_LATER_CLOSE_CODE, type ResumeRefusal } from '@orrery/protocol';
 import type { Conn } from '../conn.js';
 import { frameText, MessageFrame, sequencedFrame, WelcomeFrame } from '../frames.js';
 import type { DataFrame, TerminateReason } from '../types.js';
@@ -123,7 +123,8 @@ export class ResumableConnection extends WsConnection implements TableSession {
   }
 
   override onClose(code: number, reason: Buffer): void {
-    if (this.mode === 'live' && this.open && code === 1006) {
+    // A drop, or a client that closes to resume later (browsers cannot drop TCP): park.
+    if (this.mode === 'live' && this.open && (code === 1006 || code === RESUME_LATER_CLOSE_CODE)) {
       this.rt.socketClosed(this);
       this.park();
       return;
