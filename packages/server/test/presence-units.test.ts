@@ -4,6 +4,7 @@ import { isOrreryError } from '@orrery/server';
 import { presenceDefaults } from '@orrery/server/presence';
 import { FlushTimer, WriteBatcher } from '../src/presence/batching.js';
 import { PendingDiff } from '../src/presence/diff.js';
+import { GroupFeed } from '../src/presence/feed.js';
 import { checkTrack, resolvePresenceOptions } from '../src/presence/options.js';
 import { PresenceTable } from '../src/presence/table.js';
 import type { PresenceOp, PresenceRow } from '../src/presence/types.js';
@@ -86,6 +87,32 @@ describe('PresenceTable', () => {
     table.reset([]);
     expect(table.count).toBe(0);
     expect(table.size).toBe(0);
+  });
+});
+
+describe('GroupFeed', () => {
+  it('a subscriber that arrives mid-interval gets the state as of the last diff, then the same diff as everyone', () => {
+    const got: { to: string; message: unknown }[] = [];
+    const feed = new GroupFeed('g', () => {}, (member, message) => got.push({ to: member.id, message }));
+    const early = { id: 'early', deliver: () => {} };
+    const late = { id: 'late', deliver: () => {} };
+    const later = { id: 'later', deliver: () => {} };
+    void feed.add(early);
+    feed.reset([row('a', 'ada', 'v1'), row('b', 'bob')]);
+    feed.set(row('a', 'ada', 'v2'));
+    feed.delete('b');
+    feed.set(row('c', 'cy'));
+    void feed.add(late);
+    void feed.add(later);
+    const members = (to: string) => (got.find((g) => g.to === to)!.message as { data: { members: unknown } }).data.members;
+    expect(members('late')).toEqual([{ key: 'ada', metas: [{ id: 'a', meta: 'v1' }] }, { key: 'bob', metas: [{ id: 'b', meta: null }] }]);
+    expect(got.find((g) => g.to === 'later')!.message).toBe(got.find((g) => g.to === 'late')!.message);
+    feed.flush();
+    const diffs = got.filter((g) => (g.message as { name: string }).name === 'presence_diff');
+    expect(diffs.map((d) => d.to)).toEqual(['early', 'late', 'later']);
+    expect(new Set(diffs.map((d) => d.message)).size).toBe(1);
+    void feed.add({ id: 'after', deliver: () => {} });
+    expect(members('after')).toEqual([{ key: 'ada', metas: [{ id: 'a', meta: 'v2' }] }, { key: 'cy', metas: [{ id: 'c', meta: null }] }]);
   });
 });
 

@@ -4,9 +4,10 @@
  * - a connection that joined and left within the interval is not mentioned at all;
  * - a connection that left (or was updated) keeps the metadata subscribers last saw in `leaves`;
  * - a connection that joined (or was updated) has its latest metadata in `joins`.
- * Subscribers apply `leaves` first, then `joins`. Applying a diff to a state that already
- * contains it changes nothing, so a subscriber whose state was taken mid-interval may get the
- * diff of that interval too.
+ * Subscribers apply `leaves` first, then `joins`. A subscriber that arrives mid-interval is
+ * given the state as of the last flush (the table with the pending changes undone), so the
+ * next diff brings it up to date like everyone else. (Applying a diff to a state that already
+ * contains it would change nothing either.)
  */
 import { groupByKey, type TableListener, type TableRow } from './table.js';
 import { PRESENCE_DIFF, PRESENCE_STATE, type PresenceDiffMessage, type PresenceMember, type PresenceStateMessage } from './types.js';
@@ -16,9 +17,6 @@ export class PendingDiff implements TableListener {
   private joins = new Map<string, TableRow>();
   private leaves = new Map<string, TableRow>();
 
-  /** Called on every change that reaches the diff (even one that folds away). */
-  onChange: (() => void) | undefined;
-
   /** `onDirty` is called when the diff goes from empty to not empty. */
   constructor(private readonly onDirty: () => void) {}
 
@@ -27,19 +25,27 @@ export class PendingDiff implements TableListener {
   }
 
   join(row: TableRow): void {
-    this.onChange?.();
     if (this.empty) this.onDirty();
     this.joins.set(row.row.ref, row);
   }
 
   leave(row: TableRow): void {
-    this.onChange?.();
     const ref = row.row.ref;
     // Joined within this interval: the subscribers never saw it (or saw the older row kept in leaves).
     if (this.joins.delete(ref)) return;
     if (this.leaves.has(ref)) return;
     if (this.empty) this.onDirty();
     this.leaves.set(ref, row);
+  }
+
+  /** Member ids whose pending join (or update) subscribers have not seen. */
+  joinedRefs(): ReadonlySet<string> {
+    return new Set(this.joins.keys());
+  }
+
+  /** The rows, as subscribers last saw them, of connections that left or changed since. */
+  leftRows(): Iterable<TableRow> {
+    return this.leaves.values();
   }
 
   /** The message for everything pending (undefined when nothing is), and start afresh. */

@@ -26,7 +26,10 @@ export class GroupFeed implements GroupWatcher {
   private readonly subscribers = new Set<RegistryMember>();
   private waiting: Waiter[] = [];
   private loaded = false;
-  /** The state message while the table is unchanged: subscribers in one burst share it (one encoding). */
+  /**
+   * The state as of the last flush: subscribers that arrive within one interval share it (one
+   * encoding for all), and the next diff brings them up to date like everyone else.
+   */
   private state: PresenceMessage | undefined;
 
   constructor(
@@ -35,7 +38,6 @@ export class GroupFeed implements GroupWatcher {
     private readonly deliver: (member: RegistryMember, message: PresenceMessage) => void,
   ) {
     this.pending = new PendingDiff(() => onDirty(this));
-    this.pending.onChange = () => { this.state = undefined; };
   }
 
   /** Subscribers, and members waiting for their first state. */
@@ -51,7 +53,7 @@ export class GroupFeed implements GroupWatcher {
   add(member: RegistryMember): Promise<'ok'> {
     if (this.has(member)) return Promise.resolve('ok');
     if (this.loaded) {
-      this.deliver(member, (this.state ??= stateMessage(this.group, this.table.members())));
+      this.deliver(member, (this.state ??= this.lastFlushed()));
       this.subscribers.add(member);
       return Promise.resolve('ok');
     }
@@ -80,6 +82,7 @@ export class GroupFeed implements GroupWatcher {
   flush(): void {
     const message = this.pending.take(this.group);
     if (message === undefined) return;
+    this.state = undefined;
     for (const member of this.subscribers) this.deliver(member, message);
   }
 
@@ -91,7 +94,6 @@ export class GroupFeed implements GroupWatcher {
   }
 
   reset(rows: readonly PresenceRow[]): void {
-    this.state = undefined;
     if (this.loaded) {
       this.table.reset(rows);
       return;
@@ -106,6 +108,12 @@ export class GroupFeed implements GroupWatcher {
       this.subscribers.add(w.member);
       w.resolve('ok');
     }
+  }
+
+  /** The group as subscribers were last told it (the table without the pending changes). */
+  private lastFlushed(): PresenceMessage {
+    const members = this.pending.empty ? this.table.members() : this.table.membersBefore(this.pending.joinedRefs(), this.pending.leftRows());
+    return stateMessage(this.group, members);
   }
 
   set(row: PresenceRow): void {

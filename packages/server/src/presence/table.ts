@@ -100,6 +100,27 @@ export class PresenceTable {
     return out;
   }
 
+  /**
+   * Every member as it was before some changes: without the rows of `without`, with the rows
+   * of `plus` (the state as of the last diff, while changes are pending).
+   */
+  membersBefore(without: ReadonlySet<string>, plus: Iterable<TableRow>): PresenceMember[] {
+    const keys = new Map<string, PresenceEntry[]>();
+    for (const [key, keyRows] of this.byKey) {
+      const metas: PresenceEntry[] = [];
+      for (const [ref, r] of keyRows) if (!without.has(ref)) metas.push(r.entry);
+      if (metas.length > 0) keys.set(key, metas);
+    }
+    for (const r of plus) {
+      let metas = keys.get(r.row.key);
+      if (metas === undefined) keys.set(r.row.key, (metas = []));
+      metas.push(r.entry);
+    }
+    const out: PresenceMember[] = [];
+    for (const [key, metas] of keys) out.push({ key, metas });
+    return out;
+  }
+
   private remove(old: TableRow): void {
     const { ref, key, node } = old.row;
     this.rows.delete(ref);
