@@ -1,14 +1,15 @@
 /**
  * The demo's Node server: one HTTP server for the built pages, the tRPC router (`/trpc/`)
  * and two websocket routes — `/echo` (the seed's echo handler) and `/chat/:room` (the typed
- * chat handler) — on the in-memory registry, or on Redis when `redisUrl` is given (then
- * every process with the same Redis shares rooms and history).
+ * chat handler) — on the in-memory registry and presence, or on Redis when `redisUrl` is
+ * given (then every process with the same Redis shares rooms, who is online and history).
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import { consoleLogger, createWebsocketServer, memoryRegistry, route, type Logger, type RegistryBackend, type WebsocketServer } from '@orrery/server';
-import { redisRegistry } from '@orrery/redis';
+import { memoryPresence, type Presence } from '@orrery/server/presence';
+import { redisPresence, redisRegistry } from '@orrery/redis';
 import { chatHandler } from './chat-handler.js';
 import { echoHandler } from './echo-handler.js';
 import { memoryHistory, redisHistory, type HistoryStore } from './history.js';
@@ -41,7 +42,7 @@ export interface DemoServer {
   readonly port: number;
   readonly http: Server;
   readonly websockets: WebsocketServer;
-  /** Close every connection (1001), then the HTTP server, the registry and the history. */
+  /** Close every connection (1001), then the HTTP server, presence and the registry, and the history. */
   close(): Promise<void>;
 }
 
@@ -50,18 +51,25 @@ export const CHAT_PATH = '/chat/:room';
 /** The route of the echo page's socket. */
 export const ECHO_PATH = '/echo';
 
-/** Build the registry and the history: in memory, or both in Redis. */
-async function backends(options: DemoServerOptions, logger: Logger): Promise<{ registry: RegistryBackend; history: HistoryStore }> {
-  if (options.redisUrl === undefined) return { registry: memoryRegistry(), history: memoryHistory() };
-  const registry = redisRegistry({ redis: options.redisUrl, prefix: 'orrery-demo', logger });
-  await registry.ready();
-  return { registry, history: redisHistory({ url: options.redisUrl }) };
+/**
+ * Build presence (over its registry) and the history: in memory, or all in Redis. The server
+ * gets `presence.registry`, so that a connection's end also ends its presence.
+ */
+async function backends(options: DemoServerOptions, logger: Logger): Promise<{ registry: RegistryBackend; presence: Presence<null>; history: HistoryStore }> {
+  if (options.redisUrl === undefined) {
+    const presence = memoryPresence<null>(memoryRegistry(), { logger });
+    return { registry: presence.registry, presence, history: memoryHistory() };
+  }
+  const redis = redisRegistry({ redis: options.redisUrl, prefix: 'orrery-demo', logger });
+  await redis.ready();
+  const presence = redisPresence<null>(redis);
+  return { registry: presence.registry, presence, history: redisHistory({ url: options.redisUrl }) };
 }
 
 /** Start the demo server; resolves once it listens. */
 export async function startDemoServer(options: DemoServerOptions): Promise<DemoServer> {
   const logger = options.logger ?? consoleLogger('warn');
-  const { registry, history } = await backends(options, logger);
+  const { registry, presence, history } = await backends(options, logger);
   // The router reaches the chat route's registry lazily: the websocket server is built below.
   const router = createDemoRouter({ history, chatRegistry: () => websockets.registry(chatRoute) });
   const trpc = createHTTPHandler({ router, basePath: '/trpc/' });
@@ -78,7 +86,7 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
   });
   // The handler answers fast senders with RATE_LIMITED; the route's limit closes (1008)
   // only a client that keeps hammering regardless.
-  const chatRoute = route(CHAT_PATH, chatHandler({ history, logger, sendRate: options.sendRate }), {
+  const chatRoute = route(CHAT_PATH, chatHandler({ history, logger, presence, sendRate: options.sendRate }), {
     name: 'chat',
     maxMessageBytes: 16 * 1024,
     rateLimit: { messages: 40, intervalMs: 1_000 },

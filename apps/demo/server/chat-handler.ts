@@ -5,14 +5,15 @@
  * - `connect` checks the nickname and the room with the shared schemas, and refuses reserved
  *   nicknames: 400 / 403, which an Orrery client sees as close 4400 / 4403 with the reason
  *   and does not retry.
- * - `init` makes the connection reachable as `conn:<id>`, joins the room's group and
- *   announces it (`presence join`); everyone in the room answers the newcomer directly with
- *   `presence here` — that is how the who-is-online list is built from registry messages.
+ * - `init` joins the room's group, tracks the connection in the room's presence under its
+ *   nickname (two tabs of one nickname are one member) and subscribes it: the client gets
+ *   `presence_state`, then batched `presence_diff`s — the who-is-online list, on every node.
+ *   The connection's end removes it from presence (no `terminate` needed).
  * - `say` (a request) is rate-limited per connection, stored in the history and published to
  *   the room; the sender gets the message id back, or `RATE_LIMITED` / `UNAVAILABLE`.
- * - `terminate` announces `presence leave`.
  */
 import { defineTypedHandler, fail, reject, type Conn, type Logger } from '@orrery/server';
+import type { Presence } from '@orrery/server/presence';
 import type { ServerMessage } from '@orrery/protocol';
 import { chatProtocol, firstProblem, Nickname, RoomName, type ChatProtocol } from '../src/shared/chat-protocol.js';
 import type { HistoryStore } from './history.js';
@@ -27,6 +28,8 @@ export interface ChatHandlerOptions {
   history: HistoryStore;
   /** Where registry failures are reported. */
   logger: Logger;
+  /** Who is online: the presence whose `registry` the server was given. */
+  presence: Presence<null>;
   /** How fast one connection may post. @default {@link DEFAULT_SEND_RATE} */
   sendRate?: SendRate;
 }
@@ -51,8 +54,6 @@ type ChatConn = Conn<ChatAssigns, ChatMessage>;
 
 /** The registry group of a room. */
 export const roomGroup = (room: string): string => `room:${room}`;
-/** The unique name a connection answers to (for `presence here`). */
-const connName = (id: string): string => `conn:${id}`;
 
 /** Why a nickname is refused, or `undefined` when it is accepted. */
 export function nicknameProblem(nick: string | null): string | undefined {
@@ -65,7 +66,7 @@ export function nicknameProblem(nick: string | null): string | undefined {
 
 /** The chat handler. */
 export function chatHandler(options: ChatHandlerOptions) {
-  const { history, logger } = options;
+  const { history, logger, presence } = options;
   const rate = options.sendRate ?? DEFAULT_SEND_RATE;
   const report = (what: string, conn: ChatConn) => (error: unknown) => logger.warn(`chat: ${what} failed`, { conn: conn.id, error });
 
@@ -82,9 +83,9 @@ export function chatHandler(options: ChatHandlerOptions) {
 
     init: async (conn) => {
       const { nick, room } = conn.assigns;
-      await conn.registry.unique.register(connName(conn.id), conn);
       await conn.registry.group.join(roomGroup(room), conn);
-      await conn.registry.group.publish(roomGroup(room), { name: 'presence', data: { event: 'join', nick, conn: conn.id } });
+      await presence.track(conn, roomGroup(room), nick);
+      await presence.subscribe(conn, roomGroup(room));
       const state: ChatState = { nick, room, bucket: fullBucket(rate, Date.now()), seq: 0 };
       return [state, [{ name: 'joined', data: { room, nick, conn: conn.id } }]];
     },
@@ -106,18 +107,8 @@ export function chatHandler(options: ChatHandlerOptions) {
       },
     },
 
-    handleServerMessage: (state, conn, message) => {
-      if (message.name === 'presence' && message.data.event === 'join' && message.data.conn !== conn.id) {
-        const here: ChatMessage = { name: 'presence', data: { event: 'here', nick: state.nick, conn: conn.id } };
-        conn.registry.unique.sendMessage(connName(message.data.conn), here).catch(report('presence here', conn));
-      }
-      // Forward the object itself: a broadcast is encoded once for all its recipients.
-      return [state, [message]];
-    },
-
-    terminate: async (state, conn) => {
-      const leave: ChatMessage = { name: 'presence', data: { event: 'leave', nick: state.nick, conn: conn.id } };
-      await conn.registry.group.publish(roomGroup(state.room), leave).catch(report('presence leave', conn));
-    },
+    // Registry messages (lines) and presence messages are forwarded as they are: each object is
+    // encoded once for all its recipients.
+    handleServerMessage: (state, _conn, message) => [state, [message]],
   });
 }

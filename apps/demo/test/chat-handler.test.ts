@@ -1,10 +1,11 @@
 /**
  * The chat handler over real sockets (orrery.v1 envelopes by hand, as any client would send
- * them): refused handshakes, presence (join / here / leave), `say` with its validation and
- * rate limit, history.
+ * them): refused handshakes, who is online (presence state and diffs), `say` with its
+ * validation and rate limit, history.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createWebsocketServer, route, type WebsocketServer } from '@orrery/server';
+import { createWebsocketServer, memoryRegistry, route, type WebsocketServer } from '@orrery/server';
+import { memoryPresence } from '@orrery/server/presence';
 import { quiet } from './quiet-logger.js';
 import { connectTestClient, type TestClient } from '@orrery/server/testing';
 import { chatHandler } from '../server/chat-handler.js';
@@ -17,11 +18,13 @@ const clients: TestClient[] = [];
 
 beforeEach(async () => {
   history = memoryHistory();
+  const presence = memoryPresence<null>(memoryRegistry(), { diffIntervalMs: 10 });
   server = createWebsocketServer({
     port: 0,
     logger: quiet,
     drainWindowMs: 0,
-    routes: [route('/chat/:room', chatHandler({ history, logger: quiet, sendRate: { burst: 3, refillMs: 60_000 } }), { name: 'chat' })],
+    registry: presence.registry,
+    routes: [route('/chat/:room', chatHandler({ history, logger: quiet, presence, sendRate: { burst: 3, refillMs: 60_000 } }), { name: 'chat' })],
   });
   await server.ready;
 });
@@ -29,6 +32,7 @@ beforeEach(async () => {
 afterEach(async () => {
   for (const c of clients.splice(0)) c.terminate();
   await server.close();
+  await server.registryBackend.close();
   await history.close();
 });
 
@@ -38,32 +42,64 @@ async function join(room: string, nick: string): Promise<TestClient> {
   return client;
 }
 
-/** The next envelope. */
-async function next(client: TestClient): Promise<Record<string, unknown>> {
-  return client.nextJson<Record<string, unknown>>();
+type Envelope = Record<string, unknown>;
+const isDiff = (f: Envelope): boolean => f.n === 'presence_diff';
+const cursors = new Map<TestClient, { main: number; diff: number }>();
+
+/** The next envelope that is (`diff`) or is not a presence diff: diffs come on their own schedule. */
+async function nextOf(client: TestClient, diff: boolean): Promise<Envelope> {
+  let cursor = cursors.get(client);
+  if (cursor === undefined) cursors.set(client, (cursor = { main: 0, diff: 0 }));
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    const at = diff ? 'diff' : 'main';
+    while (cursor[at] < client.frames.length) {
+      const frame = client.frames[cursor[at]++]!;
+      const envelope = JSON.parse(frame.type === 'text' ? frame.data : '{}') as Envelope;
+      if (isDiff(envelope) === diff) return envelope;
+    }
+    if (Date.now() > deadline) throw new Error(`no ${diff ? 'presence diff' : 'frame'} within 3 s`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
-/** The next `count` envelopes, sorted by their JSON (for frames whose order is not defined). */
-async function nextUnordered(client: TestClient, count: number): Promise<Record<string, unknown>[]> {
-  const frames: Record<string, unknown>[] = [];
-  for (let i = 0; i < count; i++) frames.push(await next(client));
-  return frames.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
+/** The next envelope, presence diffs aside. */
+const next = (client: TestClient): Promise<Envelope> => nextOf(client, false);
+/** The next presence diff, as `{ joins, leaves }` of `key: tabs`. */
+async function nextDiff(client: TestClient): Promise<{ joins: Record<string, number>; leaves: Record<string, number> }> {
+  const d = (await nextOf(client, true)).d as Diff;
+  return { joins: tabs(d.joins), leaves: tabs(d.leaves) };
 }
 
-const presence = (event: string, nick: string, conn: string) => ({ t: 'msg', n: 'presence', d: { event, nick, conn } });
+interface Member { key: string; metas: { id: string; meta: unknown }[] }
+interface Diff { joins: Member[]; leaves: Member[] }
+const tabs = (members: Member[]): Record<string, number> => Object.fromEntries(members.map((m) => [m.key, m.metas.length]));
 
 /**
- * Join and read the opening frames: welcome, joined, then the own presence join and one
- * `here` from each of `others` (in no defined order: the newcomer's join and the answers to it
- * race).
+ * Join and read the opening frames: welcome, joined, then the room's presence state — as of
+ * the last diff, so the newcomer's own arrival may come in the next diff — until the newcomer
+ * sees the others' nicknames and its own (with the number of tabs of each).
  */
-async function joined(room: string, nick: string, others: { nick: string; conn: string }[] = []): Promise<{ client: TestClient; conn: string }> {
+async function joined(room: string, nick: string, others: Record<string, number> = {}): Promise<{ client: TestClient; conn: string }> {
   const client = await join(room, nick);
   expect(await next(client)).toEqual({ t: 'welcome' });
   const hello = (await next(client)) as { n: string; d: { room: string; nick: string; conn: string } };
   expect(hello).toMatchObject({ t: 'msg', n: 'joined', d: { room, nick } });
-  const expected = [presence('join', nick, hello.d.conn), ...others.map((o) => presence('here', o.nick, o.conn))];
-  expect(await nextUnordered(client, expected.length)).toEqual(expected.sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))));
+  const state = (await next(client)) as { n: string; d: { group: string; members: Member[] } };
+  expect(state.n).toBe('presence_state');
+  expect(state.d.group).toBe(`room:${room}`);
+  const view = new Map(state.d.members.map((m) => [m.key, new Set(m.metas.map((e) => e.id))]));
+  const counts = (of: Iterable<[string, number]>): string => JSON.stringify([...of].sort());
+  const want = counts(Object.entries({ ...others, [nick]: (others[nick] ?? 0) + 1 }));
+  while (counts([...view].map(([key, ids]) => [key, ids.size])) !== want) {
+    const d = (await nextOf(client, true)).d as Diff;
+    for (const m of d.leaves) for (const e of m.metas) view.get(m.key)?.delete(e.id);
+    for (const [key, ids] of view) if (ids.size === 0) view.delete(key);
+    for (const m of d.joins) {
+      if (!view.has(m.key)) view.set(m.key, new Set());
+      for (const e of m.metas) view.get(m.key)!.add(e.id);
+    }
+  }
   return { client, conn: hello.d.conn };
 }
 
@@ -87,30 +123,42 @@ describe('handshake', () => {
   });
 });
 
-describe('presence', () => {
-  it('announces a join to the room, and everyone answers the newcomer with here', async () => {
-    const ann = await joined('lobby', 'ann');
-    const bob = await joined('lobby', 'bob', [{ nick: 'ann', conn: ann.conn }]);
-    expect(await next(ann.client)).toEqual(presence('join', 'bob', bob.conn));
+describe('who is online (presence)', () => {
+  it('a newcomer gets the room\'s state; the others get a diff when it comes and when it goes', async () => {
+    const ann = (await joined('lobby', 'ann')).client;
+    const bob = await joined('lobby', 'bob', { ann: 1 });
+    expect(await nextDiff(ann)).toEqual({ joins: { bob: 1 }, leaves: {} });
 
     bob.client.close(1000);
-    expect(await next(ann.client)).toEqual(presence('leave', 'bob', bob.conn));
+    expect(await nextDiff(ann)).toEqual({ joins: {}, leaves: { bob: 1 } });
+  });
+
+  it('two tabs of one nickname are one member with two connections', async () => {
+    await joined('lobby', 'ann');
+    const tab1 = await joined('lobby', 'bob', { ann: 1 });
+    const tab2 = await joined('lobby', 'bob', { ann: 1, bob: 1 });
+    tab1.client.close(1000);
+    await tab1.client.closed;
+    const cy = await joined('lobby', 'cy', { ann: 1, bob: 1 });
+    tab2.client.close(1000);
+    expect(await nextDiff(cy.client)).toEqual({ joins: {}, leaves: { bob: 1 } });
   });
 
   it('keeps rooms apart', async () => {
     const ann = await joined('lobby', 'ann');
     await joined('random', 'bob');
     ann.client.send('{"t":"ping"}');
-    // The next frame ann gets is the pong: nothing from #random came before it.
-    expect(await next(ann.client)).toEqual({ t: 'pong' });
+    // The next frame ann gets is the pong: nothing from #random came before it, no diff either.
+    expect(await nextOf(ann.client, false)).toEqual({ t: 'pong' });
+    expect(ann.client.frames.some((f) => f.type === 'text' && f.data.includes('presence_diff'))).toBe(false);
   });
 });
 
 describe('say', () => {
   it('delivers to everyone in the room, answers the sender with the id, and keeps it in the history', async () => {
     const ann = await joined('lobby', 'ann');
-    const bob = await joined('lobby', 'bob', [{ nick: 'ann', conn: ann.conn }]);
-    expect(await next(ann.client)).toEqual(presence('join', 'bob', bob.conn));
+    const bob = await joined('lobby', 'bob', { ann: 1 });
+    expect(await nextDiff(ann.client)).toEqual({ joins: { bob: 1 }, leaves: {} });
 
     ann.client.send(JSON.stringify({ t: 'req', id: 1, n: 'say', d: { text: '<img src=x onerror=alert(1)> hi' } }));
     const reply = (await next(ann.client)) as { t: string; id: number; d: { id: string; at: number } };

@@ -4,20 +4,23 @@
  *
  * - The connection state drives the top bar's indicator and the banner (reconnecting is
  *   visible, with the next attempt and the last close reason).
- * - Every time the connection opens (`joined`), the online list starts afresh and the room's
- *   history is loaded with the tRPC `history` query — also after a reconnect, so lines
- *   missed while away appear (duplicates are dropped by id).
+ * - The online list is the room's presence (`syncPresence`): a fresh state on every
+ *   connection, then batched diffs; it is dimmed while the connection is down.
+ * - Every time the connection opens (`joined`), the room's history is loaded with the tRPC
+ *   `history` query — also after a reconnect, so lines missed while away appear (duplicates
+ *   are dropped by id).
  * - Your messages are `say` requests: shown at once as "sending…", then delivered, or marked
  *   "Not sent" with the server's reason (rate limit, invalid input, timeout).
  * - A refused handshake (4400 / 4403) ends the session; `onRefused` gets the reason.
  */
 import { createWebsocketClient, isRequestError, type ConnectionState, type WebsocketClient } from '@orrery/client';
+import { syncPresence, type PresenceSync } from '@orrery/client/presence';
 import { chatProtocol, type ChatProtocol } from '../shared/chat-protocol.js';
 import { renderStatus } from '../ui/status.js';
 import type { ChatView } from './chat-view.js';
 import { bannerFor, statusView } from './connection-status.js';
 import { MessageLog } from './message-log.js';
-import { OnlineList } from './online.js';
+import { onlinePeople } from './online.js';
 import type { DemoTrpc } from './trpc-client.js';
 
 /** What a session needs. */
@@ -36,7 +39,7 @@ export interface SessionOptions {
 export class ChatSession {
   private readonly client: WebsocketClient<ChatProtocol>;
   private readonly log = new MessageLog();
-  private readonly online = new OnlineList();
+  private readonly online: PresenceSync<null>;
   private historyProblem: string | undefined;
   /** False once stopped: late replies and events of this session must not touch the view. */
   private active = true;
@@ -51,17 +54,13 @@ export class ChatSession {
       autoConnect: false,
     });
     this.client.subscribe((state) => this.stateChanged(state));
-    this.client.on('joined', () => {
-      this.online.reset();
-      this.renderPeople();
-      void this.loadHistory();
-    });
+    // Before connecting: the first presence_state must find it listening.
+    this.online = syncPresence(this.client, `room:${room}`);
+    this.online.onSync(() => this.renderPeople());
+    this.client.on('joined', () => void this.loadHistory());
     this.client.on('message', (entry) => {
       this.log.add(entry);
       this.renderLines();
-    });
-    this.client.on('presence', (event) => {
-      if (this.online.apply(event)) this.renderPeople();
     });
     this.client.onError(({ error }) => console.warn('chat:', error.code, error.message));
     this.renderLines();
@@ -98,6 +97,7 @@ export class ChatSession {
   /** End the session (switching rooms, changing nickname). */
   stop(): void {
     this.active = false;
+    this.online.close();
     this.client.close(1000, 'left the room');
   }
 
@@ -136,7 +136,7 @@ export class ChatSession {
 
   private renderPeople(): void {
     if (!this.active) return;
-    this.options.view.renderPeople(this.online.people(), this.options.nick);
+    this.options.view.renderPeople(onlinePeople(this.online.list()), this.options.nick);
   }
 }
 

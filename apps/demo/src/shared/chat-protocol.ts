@@ -7,7 +7,7 @@
  * same schemas before sending, so the reason a user sees is the server's own rule.
  */
 import * as z from 'zod/mini';
-import { defineProtocol } from '@orrery/protocol';
+import { defineProtocol, presenceMessages } from '@orrery/protocol';
 
 /** Limits of the chat (the schemas below enforce them). */
 export const CHAT_LIMITS = {
@@ -66,12 +66,8 @@ export const SystemEntry = z.object({
 /** One line of a room: what the room's history holds and what `message` delivers. */
 export const ChatEntry = z.discriminatedUnion('kind', [UserEntry, SystemEntry]);
 
-/** Who-is-online changes: `join`/`leave` are broadcast, `here` answers a `join` directly. */
-export const PresenceEvent = z.object({
-  event: z.enum(['join', 'leave', 'here']),
-  nick: Nickname,
-  conn: z.string(),
-});
+/** Who is online: presence keyed by nickname (two tabs of one nickname are one member), no metadata. */
+export const OnlineMeta = z.null();
 
 /** The chat protocol (websocket route `/chat/:room?nick=…`). */
 export const chatProtocol = defineProtocol({
@@ -80,8 +76,8 @@ export const chatProtocol = defineProtocol({
     joined: z.object({ room: RoomName, nick: Nickname, conn: z.string() }),
     /** A new line in the room. */
     message: ChatEntry,
-    /** Someone came, went, or answered that they are here. */
-    presence: PresenceEvent,
+    /** Who is online in the room: `presence_state` once per connection, then `presence_diff` (docs/presence.md). */
+    ...presenceMessages(OnlineMeta),
   },
   requests: {
     /** Post a message to the room; answered with its id once it is delivered. */
@@ -97,8 +93,6 @@ export const chatProtocol = defineProtocol({
 export type ChatProtocol = typeof chatProtocol;
 /** A line of a room. */
 export type ChatEntryValue = z.infer<typeof ChatEntry>;
-/** A presence event. */
-export type PresenceEventValue = z.infer<typeof PresenceEvent>;
 
 /** The first problem `schema` finds with `value`, or `undefined` when it is valid. */
 export function firstProblem(schema: z.ZodMiniType, value: unknown): string | undefined {
