@@ -80,75 +80,80 @@ async function redisInfo(redis: Redis): Promise<{ cpu: number; scripts: number; 
 const pct = (micros: number, ms: number): string => `${((micros / 1000 / ms) * 100).toFixed(1)} %`;
 const quantile = (xs: number[], q: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(q * xs.length))] ?? NaN;
 
-async function main(): Promise<void> {
-  const redisProc = await startRedis();
-  const redis = new Redis(redisProc.url);
-  const servers = [await startServer(redisProc.url), await startServer(redisProc.url)];
-  const watcher = new Watcher(servers[0]!.port);
-  await watcher.conn.open;
-  const live: LoadConn[] = [];
-  let next = 0;
-  const join = (): LoadConn => {
-    const i = next++;
-    const c = connect(servers[i % 2]!.port, `user-${i}`, i, ALL || i < WATCHERS);
-    live.push(c);
+/** Open `MEMBERS` connections, `RAMP` per second, alternately on the two servers. */
+class Load {
+  readonly live: LoadConn[] = [];
+  private next = 0;
+  constructor(private readonly servers: ServerProc[]) {}
+
+  join(): LoadConn {
+    const i = this.next++;
+    const c = connect(this.servers[i % 2]!.port, `user-${i}`, i, ALL || i < WATCHERS);
+    this.live.push(c);
     return c;
-  };
-
-  // Ramp up, `--ramp` connections per second in batches.
-  const rampStart = performance.now();
-  const batch = Math.max(1, Math.round(RAMP / 10));
-  while (next < MEMBERS) {
-    const opened: Promise<void>[] = [];
-    for (let i = 0; i < batch && next < MEMBERS; i++) opened.push(join().open);
-    await Promise.all([Promise.all(opened), sleep(100)]);
   }
-  while (watcher.members.size < MEMBERS + 1) await sleep(50);
-  console.error(`ramp: ${MEMBERS} tracked in ${((performance.now() - rampStart) / 1000).toFixed(1)} s`);
-  await sleep(2_000);
 
-  // The measured window: churn at RATE changes per second, alternating leave and join.
-  const before = { servers: await Promise.all(servers.map(stats)), redis: await redisInfo(redis), load: process.cpuUsage(), counters: { ...counters } };
+  leave(): void {
+    const [gone] = this.live.splice(Math.floor(Math.random() * this.live.length), 1);
+    gone!.ws.close();
+  }
+
+  async ramp(watcher: Watcher): Promise<void> {
+    const start = performance.now();
+    const batch = Math.max(1, Math.round(RAMP / 10));
+    while (this.next < MEMBERS) {
+      const opened: Promise<void>[] = [];
+      for (let i = 0; i < batch && this.next < MEMBERS; i++) opened.push(this.join().open);
+      await Promise.all([Promise.all(opened), sleep(100)]);
+    }
+    while (watcher.members.size < MEMBERS + 1) await sleep(50);
+    console.error(`ramp: ${MEMBERS} tracked in ${((performance.now() - start) / 1000).toFixed(1)} s`);
+  }
+
+  /** RATE changes per second for `ms`, alternating leave and join; returns how many. */
+  async churn(ms: number): Promise<number> {
+    const start = performance.now();
+    let changes = 0;
+    for (let i = 0; performance.now() - start < ms; i++) {
+      const wait = start + (i * 1000) / RATE - performance.now();
+      if (wait > 0) await sleep(wait);
+      if (i % 2 === 0) this.leave();
+      else this.join();
+      changes++;
+    }
+    return changes;
+  }
+}
+
+/** Every 2 s a probe joins on server B and leaves 1 s later; times when the watcher on A sees it. */
+async function probe(port: number, watcher: Watcher, ms: number): Promise<{ join: number[]; leave: number[] }> {
+  const seen = { join: [] as number[], leave: [] as number[] };
   const start = performance.now();
-  let joins = 0;
-  let leaves = 0;
-  const latencies: { join: number[]; leave: number[] } = { join: [], leave: [] };
-  const probing = (async () => {
-    for (let k = 0; performance.now() - start < SECONDS * 1000 - 2_000; k++) {
-      const key = `probe-${k}`;
-      const t0 = performance.now();
-      const probe = connect(servers[1]!.port, key, -1, false);
-      latencies.join.push((await watcher.when(key, true)) - t0);
-      await sleep(500);
-      const t1 = performance.now();
-      probe.ws.close();
-      latencies.leave.push((await watcher.when(key, false)) - t1);
-      await sleep(500);
-    }
-  })();
-  for (let i = 0; performance.now() - start < SECONDS * 1000; i++) {
-    const due = start + (i * 1000) / RATE;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    if (i % 2 === 0) {
-      const at = Math.floor(Math.random() * live.length);
-      const [gone] = live.splice(at, 1);
-      gone!.ws.close();
-      leaves++;
-    } else {
-      join();
-      joins++;
-    }
+  for (let k = 0; performance.now() - start < ms - 2_000; k++) {
+    const key = `probe-${k}`;
+    const t0 = performance.now();
+    const p = connect(port, key, -1, false);
+    seen.join.push((await watcher.when(key, true)) - t0);
+    await sleep(500);
+    const t1 = performance.now();
+    p.ws.close();
+    seen.leave.push((await watcher.when(key, false)) - t1);
+    await sleep(500);
   }
-  await probing;
-  await sleep(INTERVAL + 200);
-  const elapsed = performance.now() - start;
-  const after = { servers: await Promise.all(servers.map(stats)), redis: await redisInfo(redis), load: process.cpuUsage(before.load), counters: { ...counters } };
+  return seen;
+}
 
-  const changes = joins + leaves + latencies.join.length + latencies.leave.length;
+interface Snapshot { servers: ServerStats[]; redis: Awaited<ReturnType<typeof redisInfo>>; load: NodeJS.CpuUsage; counters: typeof counters }
+
+async function snapshot(servers: ServerProc[], redis: Redis, since?: NodeJS.CpuUsage): Promise<Snapshot> {
+  return { servers: await Promise.all(servers.map(stats)), redis: await redisInfo(redis), load: process.cpuUsage(since), counters: { ...counters } };
+}
+
+function report(before: Snapshot, after: Snapshot, elapsed: number, changes: number, seen: { join: number[]; leave: number[] }): Record<string, unknown> {
   const diffs = after.counters.diffs - before.counters.diffs;
   const states = after.counters.states - before.counters.states;
-  const result = {
+  const latency = (xs: number[]) => ({ p50: Math.round(quantile(xs, 0.5)), max: Math.round(Math.max(...xs)) });
+  return {
     members: MEMBERS, subscribers: ALL ? 'all' : WATCHERS, rate: RATE, intervalMs: INTERVAL, seconds: +(elapsed / 1000).toFixed(1),
     changes, diffs, states,
     diffsPerChange: +(diffs / changes).toFixed(2),
@@ -161,12 +166,31 @@ async function main(): Promise<void> {
     redisScriptsPerSecond: Math.round((after.redis.scripts - before.redis.scripts) / (elapsed / 1000)),
     redisPublishesPerChange: +((after.redis.spublish - before.redis.spublish) / changes).toFixed(2),
     loadCpu: pct(after.load.user + after.load.system, elapsed),
-    joinSeenMs: { p50: Math.round(quantile(latencies.join, 0.5)), max: Math.round(Math.max(...latencies.join)) },
-    leaveSeenMs: { p50: Math.round(quantile(latencies.leave, 0.5)), max: Math.round(Math.max(...latencies.leave)) },
+    joinSeenMs: latency(seen.join),
+    leaveSeenMs: latency(seen.leave),
     tracked: after.servers.map((s) => s.presence.tracked),
   };
-  console.log(JSON.stringify(result));
-  for (const c of live) c.ws.terminate();
+}
+
+async function main(): Promise<void> {
+  const redisProc = await startRedis();
+  const redis = new Redis(redisProc.url);
+  const servers = [await startServer(redisProc.url), await startServer(redisProc.url)];
+  const watcher = new Watcher(servers[0]!.port);
+  await watcher.conn.open;
+  const load = new Load(servers);
+  await load.ramp(watcher);
+  await sleep(2_000);
+
+  const before = await snapshot(servers, redis);
+  const start = performance.now();
+  const [seen, churned] = await Promise.all([probe(servers[1]!.port, watcher, SECONDS * 1000), load.churn(SECONDS * 1000)]);
+  await sleep(INTERVAL + 200);
+  const elapsed = performance.now() - start;
+  const after = await snapshot(servers, redis, before.load);
+  console.log(JSON.stringify(report(before, after, elapsed, churned + seen.join.length + seen.leave.length, seen)));
+
+  for (const c of load.live) c.ws.terminate();
   watcher.conn.ws.terminate();
   for (const s of servers) s.child.kill('SIGTERM');
   await Promise.all(servers.map((s) => new Promise((r) => s.child.once('exit', r))));

@@ -230,6 +230,10 @@ export function presenceConformance(
       assert.equal(await B.count('room'), 1);
       await rejects(A.track(recorder('late'), 'room', 'late'), 'ORRERY_REGISTRY_CLOSED');
       await rejects(A.count('room'), 'ORRERY_REGISTRY_CLOSED');
+      // Fired without await (as handler code does): no unhandled rejection.
+      void A.subscribe(recorder('unawaited'), 'room');
+      void A.list('room');
+      await sleep(INTERVAL);
     }, testTimeout);
 
     api.it('namespaces are separate', async () => {

@@ -128,6 +128,16 @@ export function createPresence<Meta = unknown>(registry: RegistryBackend, factor
   };
 }
 
+/**
+ * Mark a returned promise handled: handler code often fires presence calls without `await`,
+ * and an unhandled rejection would crash Node. Failures are logged where they happen (the
+ * Redis store reports every failed call); the caller that awaits still gets the rejection.
+ */
+function handled<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 function createView<Meta>(ns: string, node: PresenceNode): PresenceView<Meta> {
   const max = node.options.maxMetaBytes;
   return {
@@ -136,24 +146,24 @@ function createView<Meta>(ns: string, node: PresenceNode): PresenceView<Meta> {
       assertName(group, 'group');
       const value = meta === undefined ? null : meta;
       const json = checkTrack(key, value, max);
-      return node.track(ns, group, toMember(who, 'track'), key, value, json);
+      return handled(node.track(ns, group, toMember(who, 'track'), key, value, json));
     },
     update: (who, group, meta) => {
       assertName(group, 'group');
       const member = toMember(who, 'update');
       const key = node.trackedKey(ns, group, member);
-      if (node.closed) return closedError();
+      if (node.closed) return handled(closedError());
       if (key === undefined) return Promise.resolve('not_tracked');
       const value = meta === undefined ? null : meta;
-      return node.track(ns, group, member, key, value, checkTrack(key, value, max));
+      return handled(node.track(ns, group, member, key, value, checkTrack(key, value, max)));
     },
     untrack: (who, group) => {
       assertName(group, 'group');
-      return node.untrack(ns, group, toMember(who, 'untrack'));
+      return handled(node.untrack(ns, group, toMember(who, 'untrack')));
     },
     subscribe: (who, group) => {
       assertName(group, 'group');
-      return node.subscribe(ns, group, toMember(who, 'subscribe'));
+      return handled(node.subscribe(ns, group, toMember(who, 'subscribe')));
     },
     unsubscribe: (who, group) => {
       assertName(group, 'group');
@@ -161,12 +171,12 @@ function createView<Meta>(ns: string, node: PresenceNode): PresenceView<Meta> {
     },
     list: (group) => {
       assertName(group, 'group');
-      if (node.closed) return closedError();
-      return node.store.list(ns, group).then((rows) => groupByKey(rows, (r) => r.key, (r) => ({ id: r.ref, meta: r.meta as Meta })));
+      if (node.closed) return handled(closedError());
+      return handled(node.store.list(ns, group).then((rows) => groupByKey(rows, (r) => r.key, (r) => ({ id: r.ref, meta: r.meta as Meta }))));
     },
     count: (group) => {
       assertName(group, 'group');
-      return node.closed ? closedError() : node.store.count(ns, group);
+      return handled(node.closed ? closedError() : node.store.count(ns, group));
     },
     localSize: () => node.localSize(ns),
   };
