@@ -58,7 +58,11 @@ export async function startLoad(cpu: number | undefined = LOAD_CPU): Promise<Loa
   return child;
 }
 
-/** Run `fn` with the given processes, and stop them all afterwards, whatever happens. */
+/**
+ * Run `fn` with the given processes, and stop them all afterwards, whatever happens — one by
+ * one in the order given (servers before load generators: the side that closes a TCP
+ * connection first keeps its TIME_WAIT, and it must not be the load generator's source ports).
+ */
 export async function using<T>(
   start: () => Promise<{ stop(): Promise<void> }[]>,
   fn: () => Promise<T>,
@@ -68,7 +72,7 @@ export async function using<T>(
     started = await start();
     return await fn();
   } finally {
-    await Promise.all(started.map((p) => p.stop().catch(() => {})));
+    for (const p of started) await p.stop().catch(() => {});
   }
 }
 

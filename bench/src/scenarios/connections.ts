@@ -30,7 +30,7 @@ async function rampOnce(ctx: RunContext, kind: ServerKind, control: boolean, r: 
   const c = ctx.profile.connections;
   const server = await startServer(ctx, { kind, app: 'idle', pingIntervalMs: c.pingIntervalMs });
   const load = await startLoad().catch(async (error: unknown) => { await server.child.stop(); throw error; });
-  await using(async () => [load, server.child], async () => {
+  await using(async () => [server.child, load], async () => {
     const pids = [server.ready.pid, load.pid];
     await sleep(200);
     const mem0 = await server.child.call('memory', undefined);
@@ -126,7 +126,7 @@ async function twoProcesses(ctx: RunContext, kind: ServerKind): Promise<void> {
   const loads: LoadHandle[] = [];
   await using(async () => {
     loads.push(await startLoad(LOAD_CPU), await startLoad(SERVER_CPU));
-    return [...loads, ...servers.map((s) => s.child)];
+    return [...servers.map((s) => s.child), ...loads];
   }, async () => {
     const perAddressSets = Math.ceil(c.c1 / c.perAddress) + 1;
     await Promise.all(servers.map((s, i) => connectRole(ctx, loads[i]!, s, kind, 'idle', c.c1, i * perAddressSets)));

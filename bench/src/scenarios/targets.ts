@@ -16,6 +16,23 @@ export function targetFor(kind: ServerKind, role: Role): Pick<ConnectArgs, 'path
   return { path, protocol: kind === 'Xt' ? 'orrery' : 'ws' };
 }
 
+/** Address blocks handed out so far: each server (by port) gets loopback addresses of its own. */
+const blocks = new Map<number, number>();
+
+/**
+ * Source addresses for connections to the server on `port`: a block of its own, so that a
+ * ramp never binds ports on addresses a previous ramp has just used (lingering TIME_WAIT
+ * sockets slow the kernel's port search down by an order of magnitude).
+ */
+function addressesFor(port: number, count: number, skip: number): string[] {
+  let block = blocks.get(port);
+  if (block === undefined) {
+    block = blocks.size;
+    blocks.set(port, block);
+  }
+  return sourceAddresses(count, skip).map((a) => a.replace(/^127\.0\./, `127.${1 + (block! % 250)}.`));
+}
+
 /** Connect `count` clients of `role`; throws when any failed. */
 export async function connectRole(
   ctx: RunContext,
@@ -27,7 +44,7 @@ export async function connectRole(
   addressSkip = 0,
 ): Promise<ConnectResult> {
   const c = ctx.profile.connections;
-  const addresses = sourceAddresses(Math.ceil(c.c1 / c.perAddress) + 1, addressSkip);
+  const addresses = addressesFor(server.ready.port, Math.ceil(c.c1 / c.perAddress) + 1, addressSkip);
   const result = await load.call('connect', {
     port: server.ready.port,
     ...targetFor(kind, role),
