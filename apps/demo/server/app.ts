@@ -90,6 +90,9 @@ export async function startDemoServer(options: DemoServerOptions): Promise<DemoS
     name: 'chat',
     maxMessageBytes: 16 * 1024,
     rateLimit: { messages: 40, intervalMs: 1_000 },
+    // A network blip loses nothing: a dropped page is parked for 2 minutes and resumes with
+    // every message it missed, on whichever node it reaches (docs/server.md §6).
+    resume: { windowMs: 120_000 },
   });
   const websockets = createWebsocketServer({
     server: http,

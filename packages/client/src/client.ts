@@ -99,7 +99,7 @@ class OrreryClient implements SocketOwner, InboundTarget {
     this.inbound = new InboundDispatcher(protocol, this);
     this.resume = new ResumeSession(this.opts.resume, (text) => this.socket?.send(text) === true, () => this.welcomed && this.outbox.flush(this.resume));
     this.heartbeat = this.opts.heartbeat === undefined ? undefined : new HeartbeatMonitor(this.opts.heartbeat, () => this.resume.send(PING_TEXT), () => this.socket?.abandon('heartbeat timeout'));
-    this.signals = new PageSignals(options.environment ?? defaultPageEnvironment(), () => this.wake());
+    this.signals = new PageSignals(options.environment ?? defaultPageEnvironment(), () => this.wake(), () => this.suspect());
     if (options.autoConnect ?? true) this.connect();
   }
 
@@ -213,6 +213,11 @@ class OrreryClient implements SocketOwner, InboundTarget {
   private wake(): void {
     if (this.retryTimer !== undefined) this.attemptNow();
     else if (this.welcomed) this.heartbeat?.probe();
+  }
+
+  /** `offline`: check the open connection with a short deadline. */
+  private suspect(): void {
+    if (this.welcomed && this.opts.heartbeat !== undefined) this.heartbeat?.probe(this.opts.heartbeat.offlineTimeoutMs);
   }
 
   // ── socket events ──────────────────────────────────────────────────────────

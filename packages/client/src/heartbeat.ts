@@ -5,7 +5,9 @@
  * ping the connection is declared dead. So a silently dead connection is detected at most
  * `intervalMs + timeoutMs` after the last frame received (default 15 s + 10 s = 25 s), plus
  * timer lateness (background tabs throttle timers; the client probes at once when the page
- * becomes visible or the network comes back).
+ * becomes visible or the network comes back). When the browser says it went `offline`, the
+ * client probes at once with the short `offlineTimeoutMs`: a connection that cannot answer
+ * within it is given up (and resumed once the network is back).
  *
  * One timer per connection; an inbound frame costs one `Date.now()`, no timer reset.
  */
@@ -16,6 +18,8 @@ export interface HeartbeatOptions {
   readonly intervalMs: number;
   /** How long after a ping any frame must arrive. @default 10_000 */
   readonly timeoutMs: number;
+  /** How long a probe after the browser's `offline` event waits for an answer. @default 2_000 */
+  readonly offlineTimeoutMs: number;
 }
 
 /** Watches one open connection. */
@@ -23,6 +27,8 @@ export class HeartbeatMonitor {
   private lastInbound = 0;
   private pingSentAt = 0;
   private awaiting = false;
+  /** How long the ping that is out may go unanswered. */
+  private deadline = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly tick = (): void => this.check();
 
@@ -48,10 +54,19 @@ export class HeartbeatMonitor {
     this.lastInbound = Date.now();
   }
 
-  /** Ping now (the page became visible, the network came back) unless a ping is out. */
-  probe(): void {
-    if (this.timer === undefined || this.awaiting) return;
-    this.sendPing(Date.now());
+  /**
+   * Ping now (the page became visible, the network came back or went away); the answer must
+   * come within `timeoutMs` (a ping already out gets the shorter of its deadline and that).
+   */
+  probe(timeoutMs = this.options.timeoutMs): void {
+    if (this.timer === undefined) return;
+    const now = Date.now();
+    if (!this.awaiting) {
+      this.sendPing(now, timeoutMs);
+      return;
+    }
+    this.deadline = Math.min(this.deadline, now - this.pingSentAt + timeoutMs);
+    this.arm(this.deadline - (now - this.pingSentAt));
   }
 
   stop(): void {
@@ -66,23 +81,24 @@ export class HeartbeatMonitor {
     if (this.awaiting) {
       if (this.lastInbound >= this.pingSentAt) {
         this.awaiting = false; // something arrived after the ping: alive
-      } else if (now - this.pingSentAt >= this.options.timeoutMs) {
+      } else if (now - this.pingSentAt >= this.deadline) {
         this.dead(now - this.lastInbound);
         return;
       } else {
-        this.arm(this.options.timeoutMs - (now - this.pingSentAt));
+        this.arm(this.deadline - (now - this.pingSentAt));
         return;
       }
     }
     const silent = now - this.lastInbound;
-    if (silent >= this.options.intervalMs) this.sendPing(now);
+    if (silent >= this.options.intervalMs) this.sendPing(now, this.options.timeoutMs);
     else this.arm(this.options.intervalMs - silent);
   }
 
-  private sendPing(now: number): void {
+  private sendPing(now: number, timeoutMs: number): void {
     this.awaiting = true;
     this.pingSentAt = now;
-    this.arm(this.options.timeoutMs);
+    this.deadline = timeoutMs;
+    this.arm(timeoutMs);
     this.ping();
   }
 

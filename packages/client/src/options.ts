@@ -103,7 +103,7 @@ export interface ResolvedClientOptions {
 export const clientDefaults = {
   connectTimeoutMs: 10_000,
   reconnect: { initialDelayMs: 1_000, maxDelayMs: 30_000, stableAfterMs: 5_000, maxAttempts: Infinity },
-  heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
+  heartbeat: { intervalMs: 15_000, timeoutMs: 10_000, offlineTimeoutMs: 2_000 },
   queue: { maxMessages: 100, ttlMs: 30_000, overflow: 'reject' as OverflowPolicy },
   requestTimeoutMs: 10_000,
   validateOutgoing: true,
@@ -138,6 +138,7 @@ export function resolveClientOptions(options: WebsocketClientOptions): ResolvedC
   if (heartbeat !== undefined) {
     positive('heartbeat.intervalMs', heartbeat.intervalMs);
     positive('heartbeat.timeoutMs', heartbeat.timeoutMs);
+    positive('heartbeat.offlineTimeoutMs', heartbeat.offlineTimeoutMs);
   }
   nonNegative('queue.maxMessages', queue.maxMessages);
   positive('queue.ttlMs', queue.ttlMs);

@@ -2,7 +2,8 @@
  * Browser signals that a connection may be back or dead: `online` on the window, and
  * `visibilitychange` to `visible` on the document (a tab woken from the background, where
  * timers were throttled). The client reconnects at once when it is waiting to retry, and
- * probes with a heartbeat ping when it is open.
+ * probes with a heartbeat ping when it is open. `offline` makes it probe the open connection
+ * with a short deadline, so a dead one is noticed in seconds instead of at the next heartbeat.
  *
  * Listeners are attached only while the client is active and removed on `close()` and on a
  * terminal close, so a closed client leaves nothing registered.
@@ -31,6 +32,7 @@ export function defaultPageEnvironment(): PageEnvironment {
 export class PageSignals {
   private attached = false;
   private readonly onOnline = (): void => this.wake();
+  private readonly onOffline = (): void => this.suspect();
   private readonly onVisibility = (): void => {
     if (this.env.document?.visibilityState === 'visible') this.wake();
   };
@@ -38,12 +40,14 @@ export class PageSignals {
   constructor(
     private readonly env: PageEnvironment,
     private readonly wake: () => void,
+    private readonly suspect: () => void = () => {},
   ) {}
 
   attach(): void {
     if (this.attached) return;
     this.attached = true;
     this.env.window?.addEventListener('online', this.onOnline);
+    this.env.window?.addEventListener('offline', this.onOffline);
     this.env.document?.addEventListener('visibilitychange', this.onVisibility);
   }
 
@@ -51,6 +55,7 @@ export class PageSignals {
     if (!this.attached) return;
     this.attached = false;
     this.env.window?.removeEventListener('online', this.onOnline);
+    this.env.window?.removeEventListener('offline', this.onOffline);
     this.env.document?.removeEventListener('visibilitychange', this.onVisibility);
   }
 }

@@ -11,7 +11,7 @@ describe('HeartbeatMonitor (fake timers)', () => {
 
   function monitor(intervalMs: number, timeoutMs: number) {
     const events: string[] = [];
-    const m = new HeartbeatMonitor({ intervalMs, timeoutMs }, () => events.push(`ping@${Date.now()}`), (silent) => events.push(`dead@${Date.now()} silent ${silent}`));
+    const m = new HeartbeatMonitor({ intervalMs, timeoutMs, offlineTimeoutMs: 2_000 }, () => events.push(`ping@${Date.now()}`), (silent) => events.push(`dead@${Date.now()} silent ${silent}`));
     return { m, events };
   }
 
@@ -49,6 +49,23 @@ describe('HeartbeatMonitor (fake timers)', () => {
     expect(events).toEqual(['ping@4000', 'ping@5200']);
     vi.advanceTimersByTime(500);
     expect(events).toEqual(['ping@4000', 'ping@5200', 'dead@5700 silent 1500']);
+  });
+
+  it('a probe with a short deadline (the browser went offline) gives up within it, also when a ping is already out', () => {
+    vi.useFakeTimers({ now: 0 });
+    const { m, events } = monitor(1_000, 5_000);
+    m.start();
+    vi.advanceTimersByTime(100);
+    m.probe(200);
+    expect(events).toEqual(['ping@100']);
+    vi.advanceTimersByTime(200);
+    expect(events).toEqual(['ping@100', 'dead@300 silent 300']);
+    const second = monitor(1_000, 5_000);
+    second.m.start();
+    vi.advanceTimersByTime(1_000); // the regular ping is out, with 5 s to answer
+    second.m.probe(200);
+    vi.advanceTimersByTime(200);
+    expect(second.events).toEqual(['ping@1300', 'dead@1500 silent 1200']);
   });
 
   it('probe pings at once; stop leaves no timer', () => {

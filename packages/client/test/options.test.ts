@@ -51,7 +51,7 @@ describe('options', () => {
     expect(clientDefaults).toEqual({
       connectTimeoutMs: 10_000,
       reconnect: { initialDelayMs: 1_000, maxDelayMs: 30_000, stableAfterMs: 5_000, maxAttempts: Infinity },
-      heartbeat: { intervalMs: 15_000, timeoutMs: 10_000 },
+      heartbeat: { intervalMs: 15_000, timeoutMs: 10_000, offlineTimeoutMs: 2_000 },
       queue: { maxMessages: 100, ttlMs: 30_000, overflow: 'reject' },
       requestTimeoutMs: 10_000,
       validateOutgoing: true,

@@ -275,7 +275,7 @@ describe('client: close()', () => {
     // open, with a request in flight and the heartbeat running
     const open = createWebsocketClient(chat, { url: `${url}/chat`, environment });
     await waitForStatus(open, 'open');
-    expect([...listeners.values()]).toEqual([1, 1]);
+    expect([...listeners.values()]).toEqual([1, 1, 1]); // online, offline, visibilitychange
     expect(timers()).toBe(1); // the heartbeat
     const pending = open.request('slow', { ms: 50 });
     expect(timers()).toBe(2); // and the request's timeout
@@ -291,7 +291,7 @@ describe('client: close()', () => {
     connecting.close();
     expect(open.state.status).toBe('closed');
     expect(connecting.state).toEqual({ status: 'closed', attempt: 0, lastClose: { code: 1000, reason: 'client closed', wasClean: true } });
-    expect([...listeners.values()]).toEqual([0, 0]);
+    expect([...listeners.values()]).toEqual([0, 0, 0]);
     expect(timers()).toBe(0);
     expect(() => open.send('say', { text: 'x' })).toThrow(expect.objectContaining({ code: 'ORRERY_CLIENT_CLOSED' }));
   });

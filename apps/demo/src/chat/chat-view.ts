@@ -112,6 +112,11 @@ export class ChatView {
     this.peopleList.classList.toggle('stale', stale);
   }
 
+  /** Record how the last reconnect went (`resumed` or a refusal reason), for tests and styling. */
+  setResumed(outcome: string): void {
+    this.banner.dataset.resume = outcome;
+  }
+
   /** Show or clear the banner above the lines. */
   setBanner(banner: Banner | undefined): void {
     this.banner.hidden = banner === undefined;

@@ -12,12 +12,14 @@
  * - Your messages are `say` requests: shown at once as "sending…", then delivered, or marked
  *   "Not sent" with the server's reason (rate limit, invalid input, timeout).
  * - A refused handshake (4400 / 4403) ends the session; `onRefused` gets the reason.
+ * - The route is resumable: after a network blip the session goes on with every message that
+ *   was missed (a short "Back online" note says how many); after a long break it starts over.
  */
-import { createWebsocketClient, isRequestError, type ConnectionState, type WebsocketClient } from '@orrery/client';
+import { createWebsocketClient, isRequestError, type ConnectionState, type ResumeEvent, type WebsocketClient } from '@orrery/client';
 import { syncPresence, type PresenceSync } from '@orrery/client/presence';
 import { chatProtocol, type ChatProtocol } from '../shared/chat-protocol.js';
 import { renderStatus } from '../ui/status.js';
-import type { ChatView } from './chat-view.js';
+import type { Banner, ChatView } from './chat-view.js';
 import { bannerFor, statusView } from './connection-status.js';
 import { MessageLog } from './message-log.js';
 import { onlinePeople } from './online.js';
@@ -41,6 +43,9 @@ export class ChatSession {
   private readonly log = new MessageLog();
   private readonly online: PresenceSync<null>;
   private historyProblem: string | undefined;
+  /** A short-lived note after a reconnect. */
+  private notice: Banner | undefined;
+  private noticeTimer: ReturnType<typeof setTimeout> | undefined;
   /** False once stopped: late replies and events of this session must not touch the view. */
   private active = true;
 
@@ -63,6 +68,7 @@ export class ChatSession {
       this.renderLines();
     });
     this.client.onError(({ error }) => console.warn('chat:', error.code, error.message));
+    this.client.onResume((event) => this.resumed(event));
     this.renderLines();
     this.renderPeople();
     this.client.connect();
@@ -97,6 +103,7 @@ export class ChatSession {
   /** End the session (switching rooms, changing nickname). */
   stop(): void {
     this.active = false;
+    clearTimeout(this.noticeTimer);
     this.online.close();
     this.client.close(1000, 'left the room');
   }
@@ -110,6 +117,22 @@ export class ChatSession {
     renderStatus(this.options.status, statusView(state, this.options.room));
     this.options.view.setPeopleStale(state.status !== 'open');
     this.renderBanner();
+  }
+
+  /** After a reconnect: say whether the session went on (nothing missed) or started over. */
+  private resumed(event: ResumeEvent<ChatProtocol>): void {
+    if (!this.active) return;
+    clearTimeout(this.noticeTimer);
+    const missed = event.resumed ? event.missed : 0;
+    this.notice = event.resumed
+      ? { tone: 'info', text: `Back online — ${missed === 1 ? '1 message' : `${missed} messages`} you missed ${missed === 1 ? 'was' : 'were'} delivered.` }
+      : { tone: 'info', text: 'Back online after a long break — the room was reloaded.' };
+    this.options.view.setResumed(event.resumed ? 'resumed' : event.reason);
+    this.renderBanner();
+    this.noticeTimer = setTimeout(() => {
+      this.notice = undefined;
+      this.renderBanner();
+    }, 4_000);
   }
 
   private async loadHistory(): Promise<void> {
@@ -126,7 +149,7 @@ export class ChatSession {
   private renderBanner(): void {
     if (!this.active) return;
     const banner = bannerFor(this.client.state);
-    this.options.view.setBanner(banner ?? (this.historyProblem === undefined ? undefined : { tone: 'error', text: this.historyProblem }));
+    this.options.view.setBanner(banner ?? (this.historyProblem === undefined ? this.notice : { tone: 'error', text: this.historyProblem }));
   }
 
   private renderLines(): void {

@@ -67,6 +67,7 @@ export interface PresenceSync<Meta> {
 interface Source {
   on(name: string, listener: (data: unknown) => void): () => void;
   subscribe(listener: (state: ConnectionState) => void): () => void;
+  onResume(listener: (event: { readonly resumed: boolean }) => void): () => void;
 }
 
 type Listeners<Meta> = {
@@ -96,17 +97,21 @@ class GroupPresence<Meta> implements PresenceSync<Meta> {
   private readonly off: (() => void)[];
   private cached: readonly PresenceMember<Meta>[] | undefined;
   private hasState = false;
+  private connected = false;
 
   constructor(source: Source, readonly group: string) {
     this.off = [
       source.on(PRESENCE_STATE, (data) => this.state(data as PresenceStateData<Meta>)),
       source.on(PRESENCE_DIFF, (data) => this.diff(data as PresenceDiffData<Meta>)),
-      source.subscribe((s) => { if (s.status !== 'open') this.hasState = false; }),
+      source.subscribe((s) => { this.connected = s.status === 'open'; }),
+      // A resumed session replays every diff it missed, so the list stays good across the
+      // blip; a session that was not resumed starts over with a fresh state.
+      source.onResume((event) => { if (!event.resumed) this.hasState = false; }),
     ];
   }
 
   get synced(): boolean {
-    return this.hasState;
+    return this.hasState && this.connected;
   }
 
   get count(): number {
