@@ -72,7 +72,7 @@ describe('demo server', () => {
     const client = await connectTestClient(`${ws}/chat/news?nick=ann`, { protocols: ['orrery.v1'], origin: 'https://evil.example' });
     expect(await client.closed).toEqual({ code: 4403, reason: 'ForbiddenOrigin' });
     const same = await connectTestClient(`${ws}/chat/news?nick=ann`, { protocols: ['orrery.v1'], origin: `http://127.0.0.1:${demo.port}` });
-    expect(await same.nextJson()).toEqual({ t: 'welcome' });
+    expect(await same.nextJson()).toMatchObject({ t: 'welcome', resumed: false, session: expect.any(String) }); // the chat route is resumable
     same.close(1000);
     await same.closed;
   });
