@@ -10,7 +10,7 @@ import type { ServerKind } from './common/protocol.js';
 import { packageVersion } from './common/versions.js';
 import { writeDocs } from './report/docs.js';
 import type { RunContext } from './runner/context.js';
-import { machineSummary } from './runner/machine.js';
+import { machineSummary, watchMachine } from './runner/machine.js';
 import { killAllChildren, liveChildren } from './runner/proc.js';
 import { fullProfile, quickProfile, type Profile } from './runner/profile.js';
 import type { RunResult, ScenarioId } from './runner/results.js';
@@ -87,9 +87,12 @@ async function main(): Promise<void> {
     log: (line) => process.stdout.write(`${line}\n`),
   };
   ctx.log(`orrery bench (${profile.mode}, ${profile.rounds} round${profile.rounds > 1 ? 's' : ''}); load average ${machine.loadavg.join(' ')} on ${machine.cpus} CPUs`);
-  if (machine.loadavg[0]! > 0.7) {
-    ctx.log('  NOTE: the machine is not idle (load average > 0.7): numbers from this run are noisy');
-    ctx.notes.push(`load average at start ${machine.loadavg.join(' ')}: other processes were running; treat ratios as noisy`);
+  const idle = watchMachine([]);
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  const others = idle.stop().othersCores;
+  if (others > 0.3) {
+    ctx.log(`  NOTE: other processes use ${others.toFixed(2)} cores right now: numbers from this run will be noisy (see the machine-busy flags)`);
+    ctx.notes.push(`other processes used ${others.toFixed(2)} cores when the run started: treat ratios as noisy`);
   }
   for (const step of steps) {
     if (args.only !== undefined && !step.ids.some((id) => args.only!.has(id))) continue;

@@ -40,13 +40,20 @@ child of the runner, and exits when the runner's control channel closes; Redis r
 that kills it when the runner goes away.
 
 **Load generator.** Websocket over raw \`net\` sockets: a real handshake (key checked), every
-frame masked with a fresh random non-zero mask, pings answered. It parses no JSON: each payload
+frame masked with a fresh random non-zero mask, pings answered; to close, it sends a close frame
+and lets the server end the TCP connection (so TIME_WAIT stays on the server's side, off the
+load generator's source ports). It parses no JSON: each payload
 carries \`~\` + an 8-hex-digit sequence number + a 12-hex-digit µs timestamp (CLOCK_MONOTONIC,
 shared by all processes) wherever the envelope puts it. Latency is recorded into an HDR histogram
 from the *intended* send time (open loop, no coordinated omission); E2's scheduler spin-waits so
 that intended and actual send times stay within µs. The load generator's CPU is recorded with
 \`process.cpuUsage()\`; a window where it used more than 80% of its core is flagged \`load-bound\`
 (the load generator, not the server, set the pace — for E1 this is the nature of a closed loop).
+While a broadcast (F1/F2) is in flight the load generator spins instead of sleeping: on loopback a
+write to a sleeping reader makes the *server* pay for waking the reader's CPU (an IPI, costly in a
+VM) — a cost a real network never puts on the server, and one that flipped the server's CPU per
+delivery by ±30% between identical runs. There, \`load-bound\` means its loop spent more than 80%
+of the window on I/O.
 
 **Primary figure: server CPU time.** msg/s swings 1.3–1.6× between identical runs on this machine,
 so efficiency is server CPU time (user + system, \`process.cpuUsage()\` deltas over the measured
@@ -66,8 +73,9 @@ stamped when it is published) → Redis → node B → subscribers; 1k msg/s to 
 20 msg/s to 1,000. M1: heap and RSS growth per idle connection after three forced GCs. C1: the
 same ramp continued to 19,000 connections (the 20,000-fd limit per process), then held for 1.3
 heartbeat intervals while the server watches its event loop (\`monitorEventLoopDelay\` and a
-10 ms timer-drift probe); connect time per 1k is the load generator's time to open them, 200
-handshakes in flight, from loopback source addresses 127.0.0.2, .3, … with at most 5,000 each.
+10 ms timer-drift probe; the longest GC pause in the window is recorded beside it); connect time
+per 1k is the load generator's time to open them, 200 handshakes in flight, from loopback source
+addresses (a fresh block per server: 127.B.0.2, .3, …) with at most 5,000 each.
 Two processes: two Orrery servers (one per CPU), each with its own load generator, 19,000 each.
 Bundles: esbuild, ESM, browser platform, minified, \`NODE_ENV=production\`, gzip level 9.
 `;

@@ -47,10 +47,10 @@ export const quickProfile: Profile = {
   mode: 'quick',
   rounds: 1,
   bytes: 64,
-  echo: { clients: 64, warmupMs: 500, windowMs: 1_500, rate: 10_000, openWarmupMs: 300, openMs: 1_500 },
+  echo: { clients: 64, warmupMs: 500, windowMs: 1_200, rate: 10_000, openWarmupMs: 300, openMs: 1_200 },
   fanout: { sizes: [1_000, 5_000], burst: 20, bursts: 2, singles: 10 },
-  r1: { cases: [{ rate: 1_000, subscribers: 10 }, { rate: 20, subscribers: 1_000 }], warmupMs: 300, windowMs: 2_000 },
-  connections: { m1: 5_000, c1: 19_000, pingIntervalMs: 5_000, perAddress: 5_000, concurrency: 200, twoProcesses: true, socketIoToC1: false, rounds: 1, control: false },
+  r1: { cases: [{ rate: 1_000, subscribers: 10 }, { rate: 20, subscribers: 1_000 }], warmupMs: 300, windowMs: 1_500 },
+  connections: { m1: 5_000, c1: 19_000, pingIntervalMs: 4_000, perAddress: 5_000, concurrency: 200, twoProcesses: true, socketIoToC1: false, rounds: 1, control: false },
   pingIntervalMs: 25_000,
   // Quick: the kinds the goals compare (X against B0, B1 and S); the full run adds the typed
   // layer Xt, B0c and the B0-behind-Redis floor in R1.

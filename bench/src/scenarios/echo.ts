@@ -42,6 +42,7 @@ async function echoOnce(ctx: RunContext, load: LoadHandle, kind: ServerKind, con
       scenario: 'E1', case: `${e.clients} clients`, server: kind, control, round: r, variant: server.ready.variant,
       metrics: {
         cpuUsPerEcho: round(usPer(cpu, stats.echoes)),
+        systemUsPerEcho: round(cpu.systemUs / stats.echoes),
         echoesPerSec: Math.round(stats.echoes / (stats.cpu.wallMs / 1000)),
         rttP50Us: stats.rtt.p50,
         rttP99Us: stats.rtt.p99,

@@ -22,6 +22,7 @@ export async function runFanout(ctx: RunContext): Promise<void> {
 
 interface Series {
   cpu: number;
+  system: number;
   deliveries: number;
   expected: number;
   last: number[];
@@ -32,12 +33,13 @@ interface Series {
 
 /** Trigger `times` broadcasts of `messages` messages each, measuring server CPU around each. */
 async function series(load: LoadHandle, server: ServerHandle, messages: number, times: number, bytes: number, timeoutMs: number): Promise<Series> {
-  const s: Series = { cpu: 0, deliveries: 0, expected: 0, last: [], p50: [], loadWork: 0, loadWall: 0 };
+  const s: Series = { cpu: 0, system: 0, deliveries: 0, expected: 0, last: [], p50: [], loadWork: 0, loadWall: 0 };
   for (let i = 0; i < times; i++) {
     await server.child.call('cpuStart', undefined);
     const b: BurstStats = await load.call('burst', { messages, bytes, timeoutMs }, timeoutMs + 10_000);
     const cpu: CpuSample = await server.child.call('cpuStop', undefined);
     s.cpu += cpu.userUs + cpu.systemUs;
+    s.system += cpu.systemUs;
     s.deliveries += b.received;
     s.expected += b.expected;
     s.last.push(b.lastDeliveryMs);
@@ -73,6 +75,7 @@ async function fanoutOnce(ctx: RunContext, load: LoadHandle, kind: ServerKind, c
           scenario, case: `N=${n}`, server: kind, control, round: r, variant: server.ready.variant,
           metrics: {
             cpuUsPerDelivery: round(usPer({ userUs: s.cpu, systemUs: 0 }, s.deliveries)),
+            systemUsPerDelivery: round(usPer({ userUs: s.system, systemUs: 0 }, s.deliveries)),
             lastDeliveryMs: round(median(s.last)),
             p50DeliveryMs: round(median(s.p50)),
             deliveries: s.deliveries,
@@ -82,7 +85,7 @@ async function fanoutOnce(ctx: RunContext, load: LoadHandle, kind: ServerKind, c
           flags: flagsFor(loadCore, machine, s.deliveries === s.expected),
           notes: ['the load generator spins while a broadcast is in flight; loadCore is the share of time its loop spent on I/O'],
           machine,
-        }, `${round(usPer({ userUs: s.cpu, systemUs: 0 }, s.deliveries), 2)} µs CPU/delivery, last delivery ${round(median(s.last), 1)} ms, load ${Math.round(loadCore * 100)}%${s.deliveries === s.expected ? '' : `, MISSING ${s.expected - s.deliveries}`}`);
+        }, `${round(usPer({ userUs: s.cpu, systemUs: 0 }, s.deliveries), 2)} µs CPU/delivery (${round(usPer({ userUs: s.system, systemUs: 0 }, s.deliveries), 2)} system), last delivery ${round(median(s.last), 1)} ms, load ${Math.round(loadCore * 100)}%${s.deliveries === s.expected ? '' : `, MISSING ${s.expected - s.deliveries}`}`);
       }
     }
     await load.call('disconnectAll', undefined);
