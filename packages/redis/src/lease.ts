@@ -60,9 +60,16 @@ export class LeaseKeeper {
     this.dirty.add(bucket);
   }
 
-  /** Sync `bucket` (joining a sync already on its way). */
+  /**
+   * Sync `bucket` so that it holds the caller's latest local change. A sync already on its way
+   * collected this node's state before that change, so it is followed by a fresh one (which
+   * later callers may join).
+   */
   requestSync(bucket: number): Promise<void> {
-    return this.syncing.get(bucket) ?? this.sync([bucket]);
+    const running = this.syncing.get(bucket);
+    if (running === undefined) return this.sync([bucket]);
+    const again = (): Promise<void> => this.syncing.get(bucket) ?? this.sync([bucket]);
+    return running.then(again, again);
   }
 
   /** After a (re)connect: check the layout, sync every bucket, resubscribe the inbox. */
