@@ -4,7 +4,7 @@
  * `bench/results/*.json` and (unless `--only` or `--no-docs`) `docs/benchmarks.md` with its chart.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ServerKind } from './common/protocol.js';
 import { packageVersion } from './common/versions.js';
@@ -29,19 +29,21 @@ interface Args {
   profileServer: ServerKind | undefined;
   kinds: Set<ServerKind> | undefined;
   docs: boolean;
+  docsFrom: string | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { quick: false, only: undefined, rounds: undefined, profileServer: undefined, kinds: undefined, docs: true };
+  const args: Args = { quick: false, only: undefined, rounds: undefined, profileServer: undefined, kinds: undefined, docs: true, docsFrom: undefined };
   for (const a of argv) {
     if (a === '--quick') args.quick = true;
     else if (a === '--no-docs') args.docs = false;
     else if (a.startsWith('--only=')) args.only = new Set(a.slice(7).split(',').map((s) => s.trim().toUpperCase() as ScenarioId));
     else if (a.startsWith('--rounds=')) args.rounds = Math.max(1, Number(a.slice(9)) | 0);
     else if (a.startsWith('--profile=')) args.profileServer = a.slice(10) as ServerKind;
+    else if (a.startsWith('--docs-from=')) args.docsFrom = a.slice(12);
     else if (a.startsWith('--servers=')) args.kinds = new Set(a.slice(10).split(',').map((s) => s.trim() as ServerKind));
     else if (a === '--help' || a === '-h') {
-      process.stdout.write('npm run bench [-- --quick] [--only=E1,E2,F1,F2,R1,M1,C1,BUNDLE] [--rounds=N] [--servers=X,B0,…] [--profile=X|B0|S…] [--no-docs]\n');
+      process.stdout.write('npm run bench [-- --quick] [--only=E1,E2,F1,F2,R1,M1,C1,BUNDLE] [--rounds=N] [--servers=X,B0,…] [--profile=X|B0|S…] [--no-docs] [--docs-from=bench/results/<run>.json]\n');
       process.exit(0);
     } else {
       throw new Error(`unknown argument ${a}; try --help`);
@@ -70,6 +72,12 @@ function gitCommit(): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  if (args.docsFrom !== undefined) {
+    // Rewrite the docs from a saved run (e.g. after editing bench/findings.md); runs nothing.
+    const saved = JSON.parse(readFileSync(args.docsFrom, 'utf8')) as RunResult;
+    process.stdout.write(`docs: ${writeDocs(root, saved).join(', ')} from ${args.docsFrom}\n`);
+    return;
+  }
   const base: Profile = args.quick ? quickProfile : fullProfile;
   const profile: Profile = args.rounds === undefined ? base : { ...base, rounds: args.rounds };
   const started = Date.now();

@@ -59,10 +59,12 @@ export interface StallSample {
   readonly maxDelayMs: number;
   /** p99 event-loop delay, ms. */
   readonly p99DelayMs: number;
-  /** Longest lateness of a 10 ms interval timer, ms. */
+  /** Longest lateness of a 10 ms interval timer, ms, and when it happened (ms into the window). */
   readonly maxDriftMs: number;
-  /** Longest garbage-collection pause, ms. */
+  readonly maxDriftAtMs: number;
+  /** Longest garbage-collection pause, ms, and its kind (minor, major, incremental, weakcb). */
   readonly maxGcMs: number;
+  readonly maxGcKind: string;
   readonly cpu: CpuSample;
 }
 

@@ -12,7 +12,10 @@ npm run bench                 # full: 3 rounds (M1/C1 one, plus A/A), longer win
 npm run bench -- --quick      # 1 round, short windows (≈ 2 min)
 npm run bench -- --only=F1    # some scenarios only (E1,E2,F1,F2,R1,M1,C1,BUNDLE); does not touch the docs
 npm run bench -- --rounds=5   # more rounds
+npm run bench -- --servers=X,B0 --only=F1   # some server kinds only (does not touch the docs)
 npm run bench -- --profile=X --only=F1   # servers of kind X run under node --cpu-prof → bench/results/profiles/
+npm run bench -- --docs-from=bench/results/latest-full.json   # rewrite this page from a saved run
+node --import tsx bench/src/tools/profile-summary.ts <file.cpuprofile>   # top functions of a profile
 \`\`\`
 
 Each run writes \`bench/results/<time>-<mode>.json\` and \`bench/results/latest-<mode>.json\` (every

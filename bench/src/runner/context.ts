@@ -38,7 +38,8 @@ let loadCounter = 0;
 
 /** Start a server process. */
 export async function startServer(ctx: RunContext, config: ServerConfig, cpu: number | undefined = SERVER_CPU): Promise<ServerHandle> {
-  const flags = ['--expose-gc'];
+  // BENCH_SERVER_NODE_FLAGS: extra node/V8 flags for every server process (experiments).
+  const flags = ['--expose-gc', ...(process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter((f) => f !== '')];
   // One file per thread (CPU.<date>.<pid>.<tid>…); the main thread is the largest.
   if (ctx.profileServer === config.kind) flags.push('--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}/${config.kind}-${config.app}`);
   const { child, ready } = await spawnChild<ServerCommands, ServerReady>({

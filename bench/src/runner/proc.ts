@@ -3,7 +3,7 @@
  * the typed control channel, and always reaped — every child is tracked, and the runner
  * kills what is left on any exit (normal end, failure, SIGINT/SIGTERM, uncaught error).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { CommandMap, IpcReply } from '../common/ipc.js';
 
@@ -12,6 +12,17 @@ export const TS_NODE_FLAGS = ['--conditions=@orrery/source', '--import', 'tsx'];
 
 const live = new Set<ChildProcess>();
 const livePids = new Set<number>();
+
+let tasksetChecked: boolean | undefined;
+
+/** Whether `taskset` can pin processes here (checked once; without it children run unpinned). */
+export function canPin(): boolean {
+  if (tasksetChecked === undefined) {
+    tasksetChecked = spawnSync('taskset', ['-c', '0', 'true'], { stdio: 'ignore' }).status === 0;
+    if (!tasksetChecked) process.stdout.write('  NOTE: taskset is not available: servers and load generators run unpinned\n');
+  }
+  return tasksetChecked;
+}
 
 /** Kill every child still running (synchronous: safe in an `exit` handler). */
 export function killAllChildren(): void {
@@ -137,7 +148,7 @@ export class Child<M extends CommandMap<M>> {
 export async function spawnChild<M extends CommandMap<M>, R>(spec: ChildSpec): Promise<{ child: Child<M>; ready: R }> {
   const script = fileURLToPath(new URL(`../${spec.script}`, import.meta.url));
   const nodeArgs = [...TS_NODE_FLAGS, ...(spec.nodeFlags ?? []), script];
-  const [command, args] = spec.cpu === undefined
+  const [command, args] = spec.cpu === undefined || !canPin()
     ? [process.execPath, nodeArgs]
     : ['taskset', ['-c', String(spec.cpu), process.execPath, ...nodeArgs]];
   const proc = spawn(command, args, {

@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { createServer, connect } from 'node:net';
-import { trackPid, untrackPid } from './proc.js';
+import { canPin, trackPid, untrackPid } from './proc.js';
 
 /** A running redis-server. */
 export interface RedisProcess {
@@ -58,7 +58,7 @@ function firstLine(stream: NodeJS.ReadableStream): Promise<string> {
 export async function startRedis(cpu: number | undefined): Promise<RedisProcess> {
   const port = await freePort();
   const redisArgs = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--loglevel', 'warning'];
-  const pin = cpu === undefined ? '' : `taskset -c ${cpu} `;
+  const pin = cpu === undefined || !canPin() ? '' : `taskset -c ${cpu} `;
   const script = `${pin}redis-server "$@" >/dev/null & p=$!; echo $p; read _; kill $p 2>/dev/null; wait $p`;
   const guard = spawn('sh', ['-c', script, 'sh', ...redisArgs], { stdio: ['pipe', 'pipe', 'inherit'] });
   // Not tracked as a child to SIGKILL: killing the guard would orphan Redis. Redis itself is

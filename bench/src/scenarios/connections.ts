@@ -54,8 +54,10 @@ async function rampOnce(ctx: RunContext, kind: ServerKind, control: boolean, r: 
     const second = await connectRole(ctx, load, server, kind, 'idle', c.c1 - c.m1);
     const connectMs = first.ms + second.ms;
     const connectLoadCore = (first.cpu.userUs + first.cpu.systemUs + second.cpu.userUs + second.cpu.systemUs) / 1000 / connectMs;
-    const hold = await holdAndWatch(ctx, server, load, pids);
+    // Memory at the C1 count first: its forced GCs also clear the ramp's garbage, so the hold
+    // window sees the steady state (heartbeats and the GCs they cause), not the ramp's aftermath.
     const mem2 = await server.child.call('memory', undefined);
+    const hold = await holdAndWatch(ctx, server, load, pids);
     record(ctx, {
       scenario: 'C1', case: `${c.c1} conns, 1 process`, server: kind, control, round: r, variant: server.ready.variant,
       metrics: {
@@ -63,6 +65,8 @@ async function rampOnce(ctx: RunContext, kind: ServerKind, control: boolean, r: 
         maxStallMs: round(hold.maxStallMs),
         p99DelayMs: round(hold.p99DelayMs),
         maxGcPauseMs: round(hold.maxGcMs),
+        maxLoopDelayMs: round(hold.maxDelayMs),
+        maxTimerDriftMs: round(hold.maxDriftMs),
         connectMsPer1k: round(connectMs / (c.c1 / 1000)),
         handshakeP50Ms: round(second.handshake.p50 / 1000),
         handshakeP99Ms: round(second.handshake.p99 / 1000),
@@ -77,15 +81,18 @@ async function rampOnce(ctx: RunContext, kind: ServerKind, control: boolean, r: 
       flags: flagsFor(connectLoadCore, hold.machine, hold.connections === c.c1 && hold.dropped === 0),
       notes: [`heartbeat every ${c.pingIntervalMs} ms; the hold window covers 1.3 intervals`],
       machine: hold.machine,
-    }, `${hold.connections} held, longest stall ${round(hold.maxStallMs, 1)} ms (longest GC pause ${round(hold.maxGcMs, 1)} ms), connect ${round(connectMs / (c.c1 / 1000), 0)} ms/1k (handshake p50 ${round(second.handshake.p50 / 1000, 1)} / p99 ${round(second.handshake.p99 / 1000, 1)} / max ${round(second.handshake.max / 1000, 0)} ms, load ${Math.round(connectLoadCore * 100)}%), ${hold.pings} pings answered`);
+    }, `${hold.connections} held, longest stall ${round(hold.maxStallMs, 1)} ms (loop delay ${round(hold.maxDelayMs, 1)}, timer drift ${round(hold.maxDriftMs, 1)}; longest GC pause ${round(hold.maxGcMs, 1)} ms, ${hold.maxGcKind}), connect ${round(connectMs / (c.c1 / 1000), 0)} ms/1k (handshake p50 ${round(second.handshake.p50 / 1000, 1)} / p99 ${round(second.handshake.p99 / 1000, 1)} / max ${round(second.handshake.max / 1000, 0)} ms, load ${Math.round(connectLoadCore * 100)}%), ${hold.pings} pings answered`);
   });
 }
 
 interface Hold {
   connections: number;
   maxStallMs: number;
+  maxDelayMs: number;
+  maxDriftMs: number;
   p99DelayMs: number;
   maxGcMs: number;
+  maxGcKind: string;
   serverCore: number;
   pings: number;
   dropped: number;
@@ -107,8 +114,11 @@ async function holdAndWatch(ctx: RunContext, server: ServerHandle, load: LoadHan
   return {
     connections,
     maxStallMs: Math.max(stall.maxDelayMs, stall.maxDriftMs),
+    maxDelayMs: stall.maxDelayMs,
+    maxDriftMs: stall.maxDriftMs,
     p99DelayMs: stall.p99DelayMs,
     maxGcMs: stall.maxGcMs,
+    maxGcKind: stall.maxGcKind,
     serverCore: (stall.cpu.userUs + stall.cpu.systemUs) / 1000 / stall.cpu.wallMs,
     pings: after.pings - before.pings,
     dropped: after.closedUnexpectedly,

@@ -24,12 +24,25 @@ export async function memoryAfterGc(): Promise<MemorySample> {
 
 const DRIFT_INTERVAL_MS = 10;
 
+/** perf_hooks GC kinds (NODE_PERFORMANCE_GC_*). */
+function gcKind(kind: number | undefined): string {
+  switch (kind) {
+    case 1: return 'minor';
+    case 4: return 'major';
+    case 8: return 'incremental';
+    case 16: return 'weakcb';
+    default: return String(kind ?? '?');
+  }
+}
+
 /** Event-loop stall measurement over a window. */
 export class StallProbe {
   private histogram: IntervalHistogram | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private maxDrift = 0;
+  private maxDriftAt = 0;
   private maxGc = 0;
+  private maxGcKind = '';
   private gcObserver: PerformanceObserver | undefined;
   private readonly cpu = new CpuWindow();
 
@@ -39,15 +52,24 @@ export class StallProbe {
     this.histogram.enable();
     this.maxDrift = 0;
     this.maxGc = 0;
+    this.maxGcKind = '';
     this.gcObserver = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) if (entry.duration > this.maxGc) this.maxGc = entry.duration;
+      for (const entry of list.getEntries()) {
+        if (entry.duration <= this.maxGc) continue;
+        this.maxGc = entry.duration;
+        this.maxGcKind = gcKind((entry as unknown as { detail?: { kind?: number } }).detail?.kind);
+      }
     });
     this.gcObserver.observe({ entryTypes: ['gc'] });
     let last = performance.now();
+    const started = last;
     this.timer = setInterval(() => {
       const now = performance.now();
       const drift = now - last - DRIFT_INTERVAL_MS;
-      if (drift > this.maxDrift) this.maxDrift = drift;
+      if (drift > this.maxDrift) {
+        this.maxDrift = drift;
+        this.maxDriftAt = now - started;
+      }
       last = now;
     }, DRIFT_INTERVAL_MS);
     this.cpu.start();
@@ -59,7 +81,9 @@ export class StallProbe {
       maxDelayMs: h === undefined ? 0 : h.max / 1e6,
       p99DelayMs: h === undefined ? 0 : h.percentile(99) / 1e6,
       maxDriftMs: Math.max(0, this.maxDrift),
+      maxDriftAtMs: this.maxDriftAt,
       maxGcMs: this.maxGc,
+      maxGcKind: this.maxGcKind,
       cpu: this.cpu.stop(),
     };
     this.gcObserver?.disconnect();
