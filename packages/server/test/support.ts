@@ -7,8 +7,6 @@ import {
   createWebsocketServer,
   route,
   type AnyRoute,
-  type LogFields,
-  type Logger,
   type WebsocketHandler,
   type WebsocketServer,
   type WebsocketServerOptions,
@@ -32,17 +30,9 @@ export const echoHandler: WebsocketHandler<null> = {
   handleServerMessage: (state) => [state, []],
 };
 
-/** A logger that records lines. */
-export class MemoryLogger implements Logger {
-  readonly lines: { level: string; message: string; fields: LogFields }[] = [];
-  debug(message: string, fields: LogFields): void { this.lines.push({ level: 'debug', message, fields }); }
-  info(message: string, fields: LogFields): void { this.lines.push({ level: 'info', message, fields }); }
-  warn(message: string, fields: LogFields): void { this.lines.push({ level: 'warn', message, fields }); }
-  error(message: string, fields: LogFields): void { this.lines.push({ level: 'error', message, fields }); }
-  find(message: string): { level: string; message: string; fields: LogFields }[] {
-    return this.lines.filter((l) => l.message === message);
-  }
-}
+import { MemoryLogger } from '@orrery/server/testing';
+
+export { MemoryLogger };
 
 const running: WebsocketServer[] = [];
 afterEach(async () => {

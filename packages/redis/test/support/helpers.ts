@@ -1,5 +1,4 @@
 /** Small helpers shared by the Redis registry suites. */
-import type { LogFields, Logger } from '@orrery/server';
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -13,15 +12,4 @@ export async function eventually(check: () => boolean | Promise<boolean>, what: 
   }
 }
 
-/** A logger that keeps its lines, to assert on what was reported. */
-export class MemoryLogger implements Logger {
-  readonly lines: { level: string; message: string; fields: LogFields }[] = [];
-  debug(message: string, fields: LogFields): void { this.lines.push({ level: 'debug', message, fields }); }
-  info(message: string, fields: LogFields): void { this.lines.push({ level: 'info', message, fields }); }
-  warn(message: string, fields: LogFields): void { this.lines.push({ level: 'warn', message, fields }); }
-  error(message: string, fields: LogFields): void { this.lines.push({ level: 'error', message, fields }); }
-  /** Lines whose message contains `text`. */
-  find(text: string): { level: string; message: string; fields: LogFields }[] {
-    return this.lines.filter((l) => l.message.includes(text));
-  }
-}
+export { MemoryLogger } from '@orrery/server/testing';

@@ -7,6 +7,8 @@
  *   {@link PresenceRecorder} / {@link PresenceMirror} to watch presence messages.
  */
 export { connectTestClient, TestClient, HandshakeRejected } from './test-client.js';
+export { MemoryLogger } from './memory-logger.js';
+export type { LoggedLine } from './memory-logger.js';
 export type { ClientClose, ReceivedFrame, TestClientOptions } from './test-client.js';
 export { testHandler, HandlerHarness } from './harness.js';
 export type { HarnessOptions } from './harness.js';
