@@ -55,7 +55,7 @@ export interface MemorySample {
 
 /** Event-loop stalls over a window. */
 export interface StallSample {
-  /** Longest event-loop delay (monitorEventLoopDelay), ms. */
+  /** Longest event-loop delay (monitorEventLoopDelay, its 10 ms resolution subtracted), ms. */
   readonly maxDelayMs: number;
   /** p99 event-loop delay, ms. */
   readonly p99DelayMs: number;

@@ -23,6 +23,7 @@ export async function memoryAfterGc(): Promise<MemorySample> {
 }
 
 const DRIFT_INTERVAL_MS = 10;
+const DELAY_RESOLUTION_MS = 10;
 
 /** perf_hooks GC kinds (NODE_PERFORMANCE_GC_*). */
 function gcKind(kind: number | undefined): string {
@@ -48,7 +49,7 @@ export class StallProbe {
 
   start(): void {
     this.stop();
-    this.histogram = monitorEventLoopDelay({ resolution: 10 });
+    this.histogram = monitorEventLoopDelay({ resolution: DELAY_RESOLUTION_MS });
     this.histogram.enable();
     this.maxDrift = 0;
     this.maxGc = 0;
@@ -77,9 +78,11 @@ export class StallProbe {
 
   stop(): StallSample {
     const h = this.histogram;
+    // The histogram records the interval between its timer's runs (≈ resolution + delay):
+    // subtract the resolution to get the delay, as the drift probe measures it.
     const sample: StallSample = {
-      maxDelayMs: h === undefined ? 0 : h.max / 1e6,
-      p99DelayMs: h === undefined ? 0 : h.percentile(99) / 1e6,
+      maxDelayMs: h === undefined ? 0 : Math.max(0, h.max / 1e6 - DELAY_RESOLUTION_MS),
+      p99DelayMs: h === undefined ? 0 : Math.max(0, h.percentile(99) / 1e6 - DELAY_RESOLUTION_MS),
       maxDriftMs: Math.max(0, this.maxDrift),
       maxDriftAtMs: this.maxDriftAt,
       maxGcMs: this.maxGc,
