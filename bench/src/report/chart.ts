@@ -5,9 +5,9 @@
  */
 import type { Verdict } from './analyze.js';
 
-const WIDTH = 1000;
+const WIDTH = 1060;
 const ROW = 22;
-const LEFT = 420;
+const LEFT = 470;
 const RIGHT = 60;
 const TOP = 40;
 const MIN = 0.05;
