@@ -3,7 +3,7 @@
  * `orrery.v1` and hands each connection to the test, which speaks docs/protocol.md §6 by hand
  * (welcome with a session, sequenced `msg`, `ack`, replay after a resume request).
  */
-import { WebSocketServer, type WebSocket } from 'ws';
+import * as wsLib from 'ws';
 import { onCleanup, until } from '../fixtures/helpers.js';
 
 /** A client frame as received, parsed. */
@@ -41,7 +41,7 @@ const RESUME = /^orrery\.resume\.([A-Za-z0-9_-]+)\.(\d+)$/;
 
 /** Start a fake server on a free port; closed after the test. */
 export async function startFakeServer(): Promise<FakeServer> {
-  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: (protocols) => (protocols.has('orrery.v1') ? 'orrery.v1' : false) });
+  const wss = new wsLib.WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: (protocols) => (protocols.has('orrery.v1') ? 'orrery.v1' : false) });
   await new Promise<void>((resolve) => wss.once('listening', resolve));
   onCleanup(() => {
     for (const client of wss.clients) client.terminate();
@@ -64,7 +64,7 @@ export async function startFakeServer(): Promise<FakeServer> {
   };
 }
 
-function fakeConnection(ws: WebSocket, offered: string[]): FakeConnection {
+function fakeConnection(ws: wsLib.WebSocket, offered: string[]): FakeConnection {
   const frames: ClientFrame[] = [];
   ws.on('message', (data) => frames.push(JSON.parse(String(data)) as ClientFrame));
   const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
